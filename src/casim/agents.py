@@ -1,0 +1,58 @@
+"""Mesa agents: the five Central Asian states and the powers that pull them."""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+
+from . import dynamics
+
+
+class CentralAsianState(Agent):
+    """A state holding an alignment (shares toward each power, summing to 1)."""
+
+    def __init__(self, model, index: int, code: str):
+        super().__init__(model)
+        self.index = index
+        self.code = code
+        self.params = dynamics.state_view(model.params, index, model.space.state_fields)
+        n = len(model.scenario.powers)
+        self.alignment = np.full(n, 1.0 / n)
+        self.target = self.alignment
+
+    @property
+    def hedging(self) -> float:
+        return float(dynamics.hedging(self.alignment))
+
+    def decide(self, snapshot: np.ndarray, spinup: bool = False) -> None:
+        """Choose a target from the snapshot every state sees (synchronous update)."""
+        m = self.model
+        engagement = np.array([pw.engagement[self.index, 0] for pw in m.powers])
+        coercion = np.array([pw.coercion[self.index, 0] for pw in m.powers])
+        u = dynamics.utility(self.params, snapshot, engagement, coercion, m.econ_mask, m.security_mask)
+        shock = None if spinup else m.rng.standard_normal(len(m.powers))
+        self.target = dynamics.choose(u, shock, self.params)
+
+    def commit(self, spinup: bool = False) -> None:
+        self.alignment = dynamics.commit(self.alignment, self.target, self.params, 1.0 if spinup else None)
+
+
+class Power(Agent):
+    """An outside power: its levers live in the model's parameter arrays; it remembers its responses."""
+
+    def __init__(self, model, index: int, name: str):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        n_states = len(model.scenario.states)
+        self.engagement = np.zeros((n_states, 1))  # per state: boost to its economic levers
+        self.coercion = np.zeros((n_states, 1))  # per state: coercion added to its standing level
+
+    def respond(self) -> None:
+        """Engage states drifting toward it (where stable enough), coerce those drifting away."""
+        m, j = self.model, [self.index]
+        prm = m.params
+        drift = m.alignments()[:, j] - m.reference[:, j]
+        scale = dynamics.stability(prm)[:, None] ** prm["stability_seeking"][j]
+        self.engagement = dynamics.respond(self.engagement, drift, prm["engage"][j], prm["response_decay"], scale)
+        self.coercion = dynamics.respond(self.coercion, -drift, prm["retain"][j], prm["response_decay"])

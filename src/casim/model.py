@@ -1,0 +1,78 @@
+"""The Mesa model of one scenario run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from mesa import DataCollector, Model
+
+from . import dynamics, schedule
+from .agents import CentralAsianState, Power
+from .scenario import Scenario
+
+
+def share(agent: CentralAsianState, index: int) -> float:
+    """Reporter: the agent's share toward one power."""
+    return float(agent.alignment[index])
+
+
+def hedging(agent: CentralAsianState) -> float:
+    """Reporter: the agent's hedging index."""
+    return agent.hedging
+
+
+def masks(channels, economic_channels) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 masks over channels: the economic ones, and security."""
+    econ = np.array([1.0 if c in economic_channels else 0.0 for c in channels])
+    sec = np.array([1.0 if c == "security" else 0.0 for c in channels])
+    return econ, sec
+
+
+class CentralAsia(Model):
+    """Five states weighing the powers' pressure, one quarter a step.
+
+    ``values`` overrides parameters (and shock values ``shocks.<id>.<path>``)
+    of the scenario for this run; ``rng`` seeds the model's Generator, the
+    only source of randomness.
+    """
+
+    def __init__(self, scenario: Scenario, values: Mapping[str, float] | None = None, rng=None):
+        super().__init__(rng=rng)
+        self.scenario = scenario
+        self.space = scenario.space
+        resolved = dict(scenario.values)
+        resolved.update({k: v for k, v in (values or {}).items() if not k.startswith("shocks.")})
+        self.params = self.space.arrays(resolved)
+        self.timeline = schedule.timelines(scenario, values)
+        self.changes = schedule.changes(self.timeline)
+        self.econ_mask, self.security_mask = masks(self.space.channels, self.space.data.economic_channels)
+
+        self.states = [CentralAsianState(self, i, s) for i, s in enumerate(scenario.states)]
+        self.powers = [Power(self, j, p) for j, p in enumerate(scenario.powers)]
+        for _ in range(int(resolved["model.spinup"])):
+            self._advance(spinup=True)
+        self.reference = self.alignments()
+
+        reporters = {p: [share, [j]] for j, p in enumerate(scenario.powers)}
+        reporters["hedging"] = hedging
+        self.datacollector = DataCollector(agenttype_reporters={CentralAsianState: reporters})
+        self.datacollector.collect(self)
+
+    def alignments(self) -> np.ndarray:
+        """Every state's alignment, ``(states, powers)``."""
+        return np.stack([s.alignment for s in self.states])
+
+    def _advance(self, spinup: bool = False) -> None:
+        snapshot = self.alignments()
+        states = self.agents_by_type[CentralAsianState]
+        states.do("decide", snapshot, spinup)
+        states.do("commit", spinup)
+
+    def step(self) -> None:
+        t = self.steps
+        for path in self.changes[t] if self.changes else ():
+            self.space.write(self.params, path, self.timeline[path][t])
+        self._advance()
+        self.agents_by_type[Power].do("respond")
+        self.datacollector.collect(self)

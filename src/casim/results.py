@@ -1,0 +1,130 @@
+"""The tidy results table, its manifest, and writing both atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, dynamics
+from .errors import CasimError
+from .scenario import Scenario
+
+CORE_COLUMNS = ("scenario", "run", "replicate", "seed", "step", "date", "state")
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "PyYAML", "SALib", "dask", "distributed", "matplotlib")
+
+
+def table(
+    scenario: Scenario,
+    trajectories: np.ndarray,
+    seeds: np.ndarray,
+    runs: np.ndarray | None = None,
+    replicates: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """One row per run, step and state from trajectories ``(runs, steps + 1, states, powers)``.
+
+    ``extra`` adds per-run columns (a sweep's parameter values).
+    """
+    R, T1, S, P = trajectories.shape
+    runs = np.arange(R) if runs is None else np.asarray(runs)
+    replicates = runs if replicates is None else np.asarray(replicates)
+    per_row = T1 * S
+    cols: dict[str, object] = {
+        "scenario": pd.Categorical([scenario.name]).repeat(R * per_row) if R else pd.Categorical([]),
+        "run": np.repeat(runs.astype(np.int64), per_row),
+        "replicate": np.repeat(replicates.astype(np.int64), per_row),
+        "seed": np.repeat(np.asarray(seeds, dtype=np.int64), per_row),
+        "step": np.tile(np.repeat(np.arange(T1, dtype=np.int64), S), R),
+        "date": pd.Categorical(np.tile(np.repeat(scenario.dates(), S), R), categories=scenario.dates(), ordered=True),
+        "state": pd.Categorical(np.tile(np.array(scenario.states), R * T1), categories=list(scenario.states)),
+    }
+    flat = trajectories.reshape(R * T1 * S, P)
+    for j, p in enumerate(scenario.powers):
+        cols[p] = flat[:, j]
+    cols["hedging"] = dynamics.hedging(flat)
+    for name, v in (extra or {}).items():
+        cols[name] = np.repeat(np.asarray(v), per_row)
+    return pd.DataFrame(cols)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0], "platform": platform.platform(), "casim": __version__}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, started: float, finished: float, **extra) -> dict:
+    """Provenance of a results table: enough to reproduce it."""
+    return {
+        "casim_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(finished)),
+        "scenario": scenario.to_dict(),
+        "scenario_file_sha256": scenario.source_hash,
+        "seed": seed,
+        "replicates": replicates,
+        "seeds": "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); per-run seeds are in the table",
+        "engine": engine,
+        "timing": {"started": started, "finished": finished, "seconds": round(finished - started, 6)},
+        "versions": versions(),
+        **extra,
+    }
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -> Path:
+    """Write ``results.parquet`` (or ``.csv``) and ``manifest.json`` into ``out``; the manifest last."""
+    out = Path(out)
+    if fmt not in ("parquet", "csv"):
+        raise CasimError(f"unknown format {fmt!r}; valid: parquet, csv")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / f"results.{fmt}"
+        if fmt == "parquet":
+            _atomic_write(target, lambda p: df.to_parquet(p, engine="pyarrow", index=False))
+        else:
+            _atomic_write(target, lambda p: df.to_csv(p, index=False))
+        meta = {**meta, "results": target.name, "rows": len(df)}
+        _atomic_write(out / "manifest.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
+    except OSError as e:
+        raise CasimError(f"cannot write results: {e.strerror or e}", where=str(out)) from None
+    return target
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    """Read a results table written by :func:`write` (a folder or the file itself)."""
+    path = Path(path)
+    if path.is_dir():
+        for name in ("results.parquet", "results.csv"):
+            if (path / name).exists():
+                path = path / name
+                break
+        else:
+            raise CasimError("no results.parquet or results.csv here", where=str(path))
+    if not path.exists():
+        raise CasimError("file not found", where=str(path))
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    return pd.read_parquet(path)

@@ -1,0 +1,644 @@
+"""Scenario files: the schema, YAML loading, ``extends:``, dotted overrides and shocks.
+
+A scenario file is read with ``yaml.safe_load`` semantics, merged with the
+files it extends, overridden by ``--set KEY=VALUE`` pairs, validated by a
+strict pydantic schema and resolved against the calibration defaults into one
+frozen :class:`Scenario`. Every failure is a :class:`CasimError` naming the
+file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from . import calibration
+from .errors import CasimError, did_you_mean
+from .params import BOUNDS, INF, MODEL_SCALARS, NONNEGATIVE, POWER_SCALARS, REGION_SCALARS, STATE_SCALARS, ParameterSpace
+from .timeline import parse_quarter, quarter_label
+
+SCHEMA_VERSION = 1
+_DATA = calibration.load()
+STATES = _DATA.states
+CHANNELS = _DATA.channels
+RESERVED = {"region", "model", "shocks", *STATES}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _number(name: str, description: str | None = None, *, integer: bool = False):
+    lo, hi = BOUNDS.get(name, NONNEGATIVE)
+    kw: dict[str, Any] = {"ge": lo}
+    if hi != INF:
+        kw["le"] = hi
+    typ = int if integer else float
+    return (Annotated[typ | None, Field(default=None, description=description, **kw)], None)
+
+
+def _map(name: str, keys: Iterable[str], value_type, doc: str):
+    return create_model(name, __base__=_Strict, __doc__=doc, **{k: (value_type | None, None) for k in keys})
+
+
+_Share = Annotated[float, Field(ge=0.0, le=1.0)]
+_NonNeg = Annotated[float, Field(ge=0.0)]
+ChannelShares = _map("ChannelShares", CHANNELS, _Share, "Exposure share per channel, each in [0, 1].")
+ChannelValues = _map("ChannelValues", CHANNELS, _NonNeg, "A non-negative value per channel.")
+StateExposure = _map("StateExposure", STATES, ChannelShares, "Exposure per state (ISO3) and channel.")
+StateShares = _map("StateShares", STATES, _Share, "A share in [0, 1] per state (ISO3).")
+StateValues = _map("StateValues", STATES, _NonNeg, "A non-negative value per state (ISO3).")
+StateTies = _map("StateTies", STATES, StateValues, "Directed tie weight from a state (row) to another.")
+
+PowerSpec = create_model(
+    "PowerSpec",
+    __base__=_Strict,
+    __doc__="A power's levers, responses and (for a power not in the data) its exposures.",
+    **{k: _number(k, f"{k} (default {v} for a power the data do not set)") for k, v in POWER_SCALARS.items()},
+    **{c: _number(c, f"lever on the {c} channel (multiplier, default 1)") for c in CHANNELS},
+    sanctions_target=(list[str] | None, None),
+    exposure=(StateExposure | None, None),
+    transit=(StateShares | None, None),
+)
+
+
+class StateSpec(_Strict):
+    """Per-state parameters (doctrine, sensitivities, channel intensities)."""
+
+    stubbornness: Annotated[float | None, Field(ge=0.0, le=1.0, description="weight of the doctrinal anchor")] = None
+    backlash: Annotated[float | None, Field(ge=0.0)] = None
+    reputation: Annotated[float | None, Field(ge=0.0)] = None
+    temperature: Annotated[float | None, Field(gt=0.0, description="hedging propensity multiplier")] = None
+    afghan_border: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    intensity: ChannelValues | None = None  # type: ignore[valid-type]
+
+
+StatesSpec = _map("StatesSpec", STATES, StateSpec, "Per-state parameters, keyed by ISO3 code.")
+
+
+class RegionSpec(_Strict):
+    integration: Annotated[float | None, Field(ge=0.0)] = None
+    afghan_threat: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    ties: StateTies | None = None  # type: ignore[valid-type]
+
+
+class ModelSpec(_Strict):
+    inertia: Annotated[float | None, Field(gt=0.0, le=1.0)] = None
+    temperature: Annotated[float | None, Field(gt=0.0)] = None
+    noise: Annotated[float | None, Field(ge=0.0)] = None
+    coupling: Annotated[float | None, Field(ge=0.0)] = None
+    autonomy: Annotated[float | None, Field(ge=0.0)] = None
+    sanctions_weight: Annotated[float | None, Field(ge=0.0)] = None
+    reputation: Annotated[float | None, Field(ge=0.0)] = None
+    response_decay: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    spinup: Annotated[int | None, Field(ge=0, le=100_000)] = None
+    weights: ChannelValues | None = None  # type: ignore[valid-type]
+
+
+class ShockSpec(_Strict):
+    """A scheduled change: ``set`` (step), ``ramp`` (linear over ``over`` quarters) or ``pulse`` (for ``over`` quarters)."""
+
+    at: str = Field(description="quarter the shock starts, e.g. 2024Q1")
+    set: dict[str, float] | None = None
+    ramp: dict[str, float] | None = None
+    pulse: dict[str, float] | None = None
+    over: Annotated[int, Field(ge=1)] = 1
+    id: str | None = Field(default=None, description="name used to sweep the shock's values: shocks.<id>.<path>")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [k for k in ("set", "ramp", "pulse") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a shock needs exactly one of set, ramp or pulse")
+        return self
+
+
+class ScenarioFile(_Strict):
+    """The schema of a casim scenario file (after ``extends`` is merged)."""
+
+    schema_: Literal[1] = Field(alias="schema", description="schema version; 1")
+    name: str
+    description: str = ""
+    start: str = "2023Q1"
+    end: str = "2030Q4"
+    seed: Annotated[int, Field(ge=0)] = 0
+    replicates: Annotated[int, Field(ge=1)] = 1
+    powers: dict[str, PowerSpec] = Field(default_factory=dict)  # type: ignore[valid-type]
+    states: StatesSpec | None = None  # type: ignore[valid-type]
+    region: RegionSpec | None = None
+    model: ModelSpec | None = None
+    shocks: list[ShockSpec] = Field(default_factory=list)
+
+
+def json_schema() -> dict:
+    """JSON Schema of scenario files, for editors (``casim schema``)."""
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    schema["properties"]["extends"] = {"type": "string", "description": "a scenario file this one overrides (path relative to this file)"}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "casim scenario"
+    return schema
+
+
+# ---------------------------------------------------------------------------
+# resolved scenario
+
+
+@dataclass(frozen=True)
+class Shock:
+    """One resolved change of one parameter: applied from ``step`` (1-based model step)."""
+
+    id: str
+    kind: Literal["set", "ramp", "pulse"]
+    path: str
+    value: float
+    step: int
+    over: int
+
+    @property
+    def key(self) -> str:
+        """The sweepable path of this shock's value."""
+        return f"shocks.{self.id}.{self.path}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated, fully resolved scenario: every parameter has a value."""
+
+    name: str
+    description: str
+    start: str
+    end: str
+    seed: int
+    replicates: int
+    powers: tuple[str, ...]
+    values: Mapping[str, object]
+    shocks: tuple[Shock, ...] = ()
+    source: str | None = None
+    source_hash: str | None = None
+    overrides: tuple[tuple[str, object], ...] = field(default=())
+
+    @property
+    def steps(self) -> int:
+        """Number of quarterly updates from start to end."""
+        return parse_quarter(self.end) - parse_quarter(self.start)
+
+    @property
+    def space(self) -> ParameterSpace:
+        return ParameterSpace(self.powers)
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return STATES
+
+    def dates(self) -> list[str]:
+        q0 = parse_quarter(self.start)
+        return [quarter_label(q0 + t) for t in range(self.steps + 1)]
+
+    def with_values(self, **changes) -> Scenario:
+        """A copy with top-level fields changed (seed, replicates, name...)."""
+        return _replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Everything needed to reproduce the scenario, JSON-ready (for manifests)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "start": self.start,
+            "end": self.end,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "powers": list(self.powers),
+            "parameters": dict(self.values),
+            "shocks": [s.__dict__ for s in self.shocks],
+            "source": self.source,
+            "source_sha256": self.source_hash,
+            "overrides": [list(o) for o in self.overrides],
+        }
+
+
+def _replace(s: Scenario, **changes) -> Scenario:
+    from dataclasses import replace
+
+    return replace(s, **changes)
+
+
+# ---------------------------------------------------------------------------
+# YAML reading with line numbers
+
+
+class _Doc:
+    """A parsed YAML mapping with the file and line of each key path."""
+
+    def __init__(self, data: dict, origins: dict[tuple, str]):
+        self.data = data
+        self.origins = origins
+
+
+def _lines(node, path=(), out=None, fname=""):
+    out = {} if out is None else out
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[path + (key,)] = f"{fname}:{k.start_mark.line + 1}"
+            _lines(v, path + (key,), out, fname)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out[path + (i,)] = f"{fname}:{v.start_mark.line + 1}"
+            _lines(v, path + (i,), out, fname)
+    return out
+
+
+def _read_yaml(path: Path) -> _Doc:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CasimError("file not found", where=name) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise CasimError(f"cannot read file ({e.__class__.__name__})", where=name) from None
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.constructor.ConstructorError as e:
+        mark = e.problem_mark
+        tag = (e.problem or "").split("'")[1] if "'" in (e.problem or "") else "this tag"
+        line = f"{name}:{mark.line + 1}" if mark else name
+        raise CasimError(
+            f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: casim reads plain YAML only (safe_load)",
+            where=line,
+        ) from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f"{name}:{mark.line + 1}" if mark else name
+        raise CasimError(f"malformed YAML: {e.problem or e.context}", where=line) from None
+    except yaml.YAMLError as e:
+        raise CasimError(f"malformed YAML: {e}", where=name) from None
+    if data is None:
+        raise CasimError("the file is empty; a scenario needs at least 'schema: 1' and 'name'", where=name)
+    if not isinstance(data, dict):
+        raise CasimError(f"a scenario file must be a mapping of keys, not a {type(data).__name__}", where=f"{name}:1")
+    origins = _lines(node, fname=name)
+    return _Doc(data, origins)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if k == "shocks" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = out[k] + copy.deepcopy(v)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> _Doc:
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise CasimError(f"'extends' makes a cycle: {chain}", where=str(seen[-1]))
+    doc = _read_yaml(path)
+    parent_ref = doc.data.pop("extends", None)
+    if parent_ref is None:
+        return doc
+    where = doc.origins.get(("extends",), str(path))
+    if not isinstance(parent_ref, str):
+        raise CasimError("'extends' must be a file path", where=where)
+    parent_path = (path.parent / parent_ref).resolve()
+    if not parent_path.exists():
+        raise CasimError(f"'extends' names a missing file: {parent_ref}", where=where)
+    parent = _load_chain(parent_path, (*seen, path))
+    merged = _merge(parent.data, doc.data)
+    origins = dict(parent.origins)
+    shock_offset = len(parent.data.get("shocks") or [])
+    for key, line in doc.origins.items():
+        if key and key[0] == "shocks" and len(key) > 1 and isinstance(key[1], int):
+            key = ("shocks", key[1] + shock_offset, *key[2:])
+        origins[key] = line
+    return _Doc(merged, origins)
+
+
+# ---------------------------------------------------------------------------
+# dotted paths
+
+
+def nested_key(path: str, powers: Iterable[str] = ()) -> list[str]:
+    """The nested location of a dotted path: ``west.sanctions`` -> powers/west/sanctions."""
+    parts = path.split(".")
+    top = parts[0]
+    if top in ScenarioFile.model_fields or top == "schema":
+        return parts
+    if top in STATES:
+        return ["states", *parts]
+    if top in ("region", "model"):
+        return parts
+    if top in _DATA.known_powers or top in powers:
+        return ["powers", *parts]
+    raise CasimError(
+        f"unknown parameter {path!r}: it must start with a power, a state (ISO3), region or model"
+        + did_you_mean(top, [*_DATA.known_powers, *powers, *STATES, "region", "model"]),
+    )
+
+
+def _parse_value(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: Iterable[tuple[str, object]], origins: dict) -> dict:
+    """Write dotted ``KEY=VALUE`` overrides into a raw scenario mapping."""
+    out = copy.deepcopy(data)
+    powers = list((out.get("powers") or {}).keys())
+    for key, value in overrides:
+        parts = nested_key(key, powers)
+        node = out
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
+        node[parts[-1]] = _parse_value(value) if isinstance(value, str) else value
+        origins[tuple(parts)] = f"--set {key}"
+    return out
+
+
+def parse_set(items: Iterable[str]) -> list[tuple[str, str]]:
+    """``["west.sanctions=0.8"]`` -> ``[("west.sanctions", "0.8")]``."""
+    out = []
+    for item in items:
+        if "=" not in item:
+            raise CasimError(f"--set {item!r}: write KEY=VALUE, e.g. --set west.sanctions=0.8")
+        k, v = item.split("=", 1)
+        out.append((k.strip(), v.strip()))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# validation errors -> one line
+
+
+def _valid_keys(loc: tuple) -> list[str]:
+    """The keys allowed at a location of the schema (for 'did you mean')."""
+    model: Any = ScenarioFile
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            model = ShockSpec if model is list else None
+            continue
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return []
+        f = fields.get(part) or next((v for v in fields.values() if v.alias == part), None)
+        if f is None:
+            if model is ScenarioFile and part == "powers":
+                return []
+            return []
+        ann = f.annotation
+        model = _unwrap(ann)
+        if part == "powers" and model is dict:
+            model = "powers"
+        if model == "powers":
+            model = _PowerLookup
+        if part == "shocks":
+            model = list
+    return _fields_of(model)
+
+
+class _PowerLookup:
+    pass
+
+
+def _unwrap(ann):
+    import typing
+
+    args = typing.get_args(ann)
+    origin = typing.get_origin(ann)
+    if origin is dict:
+        return dict
+    if origin is list:
+        return list
+    for a in args or (ann,):
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+    return None
+
+
+def _fields_of(model) -> list[str]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [v.alias or k for k, v in model.model_fields.items()]
+    return []
+
+
+def _where(origins: dict, loc: tuple, source: str) -> str:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origins:
+            return origins[loc[:n]]
+    return source
+
+
+def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError:
+    e = err.errors()[0]
+    loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+    # pydantic inserts the class name for dict values; drop non-key parts
+    loc = tuple(x for x in loc if x not in ("PowerSpec",))
+    key = ".".join(str(x) for x in loc)
+    where = _where(origins, loc, source)
+    kind = e["type"]
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        valid = _valid_keys(parent)
+        if parent and parent[-1] == "states" or (len(parent) >= 1 and parent[-1] in ("exposure", "transit", "ties")):
+            what = "state"
+        elif parent == ("powers",):
+            what = "power"
+        else:
+            what = "key"
+        return CasimError(f"unknown {what} {key!r}{did_you_mean(str(loc[-1]), valid)}", where=where)
+    if kind == "missing":
+        return CasimError(f"missing required key {key!r}", where=where)
+    if kind == "literal_error" and loc == ("schema",):
+        return CasimError(f"schema: unsupported version {e.get('input')!r}; this casim reads schema 1", where=where)
+    msg = e["msg"]
+    given = e.get("input")
+    shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+    return CasimError(f"{key}: {msg[0].lower() + msg[1:]}{shown}", where=where)
+
+
+# ---------------------------------------------------------------------------
+# resolving
+
+
+def _flatten(spec: BaseModel | dict | None, prefix: str, out: dict) -> None:
+    if spec is None:
+        return
+    items = spec.items() if isinstance(spec, dict) else ((k, getattr(spec, k)) for k in type(spec).model_fields)
+    for k, v in items:
+        if v is None:
+            continue
+        path = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, BaseModel | dict):
+            _flatten(v, path, out)
+        else:
+            out[path] = v
+
+
+def resolve(
+    raw: dict, origins: dict | None = None, *, source: str = "<scenario>", source_hash: str | None = None,
+    overrides: tuple = (),
+) -> Scenario:
+    """Validate a raw scenario mapping and resolve it against the calibration defaults."""
+    origins = origins or {}
+    powers_raw = raw.get("powers") or {}
+    if isinstance(powers_raw, dict):
+        for p, spec in powers_raw.items():
+            where = _where(origins, ("powers", p), source)
+            if not isinstance(p, str) or not p.isidentifier() or p != p.lower() or p in RESERVED:
+                raise CasimError(f"power name {p!r} must be a lower-case identifier, not a state or section name", where=where)
+            if p not in _DATA.known_powers and not (isinstance(spec, dict) and "exposure" in spec):
+                raise CasimError(
+                    f"unknown power {p!r}{did_you_mean(p, _DATA.known_powers)} "
+                    "(to add a new power, give its 'exposure' per state and channel)",
+                    where=where,
+                )
+    try:
+        spec = ScenarioFile.model_validate(raw)
+    except ValidationError as err:
+        raise _first_error(err, origins, source) from None
+
+    powers = tuple(_DATA.default_powers) + tuple(p for p in spec.powers if p not in _DATA.default_powers)
+    space = ParameterSpace(powers)
+    given: dict[str, object] = {}
+    for p, pspec in spec.powers.items():
+        _flatten(pspec, p, given)
+    if spec.states is not None:
+        _flatten(spec.states, "", given)
+    _flatten(spec.region, "region", given)
+    _flatten(spec.model, "model", given)
+    values = dict(space.defaults)
+    for path, v in given.items():
+        if path not in space.slots:  # pragma: no cover - the schema mirrors the space
+            raise CasimError(f"unknown parameter {path!r}", where=source)
+        values[path] = v
+    for p in powers:
+        for target in values[f"{p}.sanctions_target"]:
+            if target not in powers:
+                where = _where(origins, ("powers", p, "sanctions_target"), source)
+                raise CasimError(
+                    f"{p}.sanctions_target names unknown power {target!r}{did_you_mean(target, powers)}", where=where
+                )
+
+    start_q = parse_quarter(spec.start, where=_where(origins, ("start",), source))
+    end_q = parse_quarter(spec.end, where=_where(origins, ("end",), source))
+    if end_q <= start_q:
+        raise CasimError(f"end {spec.end} must come after start {spec.start}", where=_where(origins, ("end",), source))
+    shocks = []
+    ids = set()
+    for i, sh in enumerate(spec.shocks):
+        where = _where(origins, ("shocks", i), source)
+        q = parse_quarter(sh.at, where=where)
+        if not start_q < q <= end_q:
+            raise CasimError(
+                f"shock date {sh.at} is outside the horizon: it must fall in "
+                f"{quarter_label(start_q + 1)}..{quarter_label(end_q)}",
+                where=where,
+            )
+        kind = next(k for k in ("set", "ramp", "pulse") if getattr(sh, k) is not None)
+        sid = sh.id or str(i + 1)
+        if sid in ids:
+            raise CasimError(f"duplicate shock id {sid!r}", where=where)
+        ids.add(sid)
+        for key, value in getattr(sh, kind).items():
+            path = canonical_path(key, powers)
+            if path not in space.slots:
+                raise CasimError(f"shock changes unknown parameter {key!r}{did_you_mean(path, space.slots)}", where=where)
+            slot = space.slots[path]
+            if not slot.shockable:
+                raise CasimError(f"shock cannot change {key!r}: only numeric parameters change over time", where=where)
+            check_bounds(path, value, slot.bounds, where=where)
+            shocks.append(Shock(sid, kind, path, float(value), q - start_q, sh.over))
+
+    return Scenario(
+        name=spec.name,
+        description=spec.description.strip(),
+        start=quarter_label(start_q),
+        end=quarter_label(end_q),
+        seed=spec.seed,
+        replicates=spec.replicates,
+        powers=powers,
+        values=MappingProxyType(values),
+        shocks=tuple(shocks),
+        source=source,
+        source_hash=source_hash,
+        overrides=tuple(overrides),
+    )
+
+
+def canonical_path(key: str, powers: Iterable[str]) -> str:
+    """``powers.west.sanctions`` and ``states.KAZ.x`` -> the short form ``west.sanctions``, ``KAZ.x``."""
+    parts = key.split(".")
+    if parts[0] in ("powers", "states") and len(parts) > 1:
+        return ".".join(parts[1:])
+    return key
+
+
+def check_bounds(path: str, value, bounds: tuple[float, float], *, where: str | None = None) -> None:
+    lo, hi = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CasimError(f"{path} must be a number, not {value!r}", where=where)
+    if not lo <= value <= hi:
+        hi_s = "∞" if hi == INF else f"{hi:g}"
+        raise CasimError(f"{path} = {value!r} is out of range [{lo:g}, {hi_s}]", where=where)
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: Iterable[tuple[str, object]] | Mapping[str, object] = ()) -> Scenario:
+    """Load, merge (``extends``), override (dotted ``KEY=VALUE``) and validate a scenario file."""
+    path = Path(path)
+    if isinstance(overrides, Mapping):
+        overrides = list(overrides.items())
+    overrides = tuple(overrides)
+    doc = _load_chain(path)
+    data = apply_overrides(doc.data, overrides, doc.origins) if overrides else doc.data
+    h = hashlib.sha256()
+    h.update(path.read_bytes())
+    h.update(json.dumps(doc.data, sort_keys=True, default=str).encode())
+    return resolve(data, doc.origins, source=str(path), source_hash=h.hexdigest(), overrides=overrides)
+
+
+def scenario_from_dict(raw: dict, overrides: Iterable[tuple[str, object]] = ()) -> Scenario:
+    """A scenario from a mapping with the file format (for notebooks and tests)."""
+    overrides = tuple(overrides)
+    origins: dict = {}
+    data = apply_overrides(raw, overrides, origins) if overrides else raw
+    return resolve(copy.deepcopy(data), origins, source="<dict>", overrides=overrides)
+
+
+__all__ = [
+    "Scenario",
+    "ScenarioFile",
+    "Shock",
+    "apply_overrides",
+    "json_schema",
+    "load_scenario",
+    "parse_set",
+    "scenario_from_dict",
+    "MODEL_SCALARS",
+    "REGION_SCALARS",
+    "STATE_SCALARS",
+]
