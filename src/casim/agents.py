@@ -27,14 +27,16 @@ class CentralAsianState(Agent):
     def decide(self, snapshot: np.ndarray, spinup: bool = False) -> None:
         """Choose a target from the snapshot every state sees (synchronous update)."""
         m = self.model
+        static = dynamics.static_terms(self.params, m.econ_mask, m.security_mask)
         engagement = np.array([pw.engagement[self.index, 0] for pw in m.powers])
         coercion = np.array([pw.coercion[self.index, 0] for pw in m.powers])
-        u = dynamics.utility(self.params, snapshot, engagement, coercion, m.econ_mask, m.security_mask)
+        u = dynamics.utility(static, snapshot, engagement, coercion)
         shock = None if spinup else m.rng.standard_normal(len(m.powers))
-        self.target = dynamics.choose(u, shock, self.params)
+        self.target = dynamics.choose(u, shock, static)
+        self.static = static
 
     def commit(self, spinup: bool = False) -> None:
-        self.alignment = dynamics.commit(self.alignment, self.target, self.params, 1.0 if spinup else None)
+        self.alignment = dynamics.commit(self.alignment, self.target, self.static, spinup)
 
 
 class Power(Agent):
@@ -51,8 +53,7 @@ class Power(Agent):
     def respond(self) -> None:
         """Engage states drifting toward it (where stable enough), coerce those drifting away."""
         m, j = self.model, [self.index]
-        prm = m.params
+        terms = dynamics.response_terms(m.params)  # [states, powers]
         drift = m.alignments()[:, j] - m.reference[:, j]
-        scale = dynamics.stability(prm)[:, None] ** prm["stability_seeking"][j]
-        self.engagement = dynamics.respond(self.engagement, drift, prm["engage"][j], prm["response_decay"], scale)
-        self.coercion = dynamics.respond(self.coercion, -drift, prm["retain"][j], prm["response_decay"])
+        self.engagement = dynamics.respond(self.engagement, drift, terms["engage"][:, j], terms["keep"])
+        self.coercion = dynamics.respond(self.coercion, -drift, terms["retain"][j], terms["keep"])

@@ -20,6 +20,10 @@ import numpy as np
 
 Params = Mapping[str, np.ndarray]
 
+# Spin-up stops once no share moves more than this in an iteration (or after
+# model.spinup iterations): the start is then a fixed point to ~1e-14.
+SPINUP_TOLERANCE = 1e-14
+
 
 def state_view(arrays: Params, i: int, state_fields) -> dict[str, np.ndarray]:
     """Parameters as seen by state ``i`` alone: views, so later writes show through."""
@@ -31,47 +35,34 @@ def batch_view(arrays: Params, state_fields) -> dict[str, np.ndarray]:
     return {k: (v if k in state_fields else v[:, None]) for k, v in arrays.items()}
 
 
-def channel_pull(prm: Params, engagement: np.ndarray, econ_mask: np.ndarray, security_mask: np.ndarray) -> np.ndarray:
+def channel_pull(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pull of each power through the channels: sum_c w_c * intensity_c * exposure_cp * lever_pc.
 
-    A power's ``economy`` scales its economic channels, and its engagement
-    response (per state) boosts them; Afghan threat raises the weight of the
-    security channel in proportion to the state's border. Returns ``[..., P]``.
+    A power's ``economy`` scales its economic channels; Afghan threat raises
+    the weight of the security channel in proportion to the state's border.
+    Returns the total pull and its economic part ``[..., P]`` (the part a
+    power's engagement response multiplies).
     """
     threat = 1.0 + security_mask * (prm["afghan_threat"] * prm["afghan_border"])[..., None]
     chan = prm["weight"] * prm["intensity"] * threat  # [..., C]
     lever = prm["lever"] * (1.0 + econ_mask * (prm["economy"][..., None] - 1.0))  # [..., P, C]
-    lever = lever * (1.0 + econ_mask * engagement[..., None])
-    return np.einsum("...c,...cp,...pc->...p", chan, prm["exposure"], lever)
-
-
-def coercion_pull(prm: Params, coercion_memory: np.ndarray) -> np.ndarray:
-    """Compliance bought by coercion where a power controls the state's export route, less backlash."""
-    return (prm["coercion"] + coercion_memory) * (prm["transit"] - prm["backlash"][..., None])
+    levered = prm["exposure"] * np.swapaxes(lever, -1, -2)  # [..., C, P]
+    weights = np.stack([chan, chan * econ_mask], axis=-2)  # [..., 2, C]: all channels, economic ones
+    both = np.matmul(weights, levered)  # [..., 2, P]
+    return both[..., 0, :], both[..., 1, :]
 
 
 def sanctions_cost(prm: Params) -> np.ndarray:
     """Cost of leaning toward a sanctioned power: sanctions x exposure (trade, FDI) to the sanctioner."""
     to_sanctioner = 0.5 * (prm["exposure"][..., 0, :] + prm["exposure"][..., 1, :])  # trade, investment
-    cost = np.einsum("...q,...q,...qp->...p", prm["sanctions"], to_sanctioner, prm["sanction_target"])
+    pressure = prm["sanctions"] * to_sanctioner  # [..., Q]
+    cost = np.matmul(pressure[..., None, :], prm["sanction_target"])[..., 0, :]  # [..., P]
     return prm["sanctions_weight"][..., None] * cost
 
 
 def reputation_cost(prm: Params) -> np.ndarray:
     """Image cost of leaning toward a stigmatised power, for a state exposed to those who condemn it."""
     return (prm["reputation_weight"] * prm["reputation"])[..., None] * prm["stigma"]
-
-
-def regional_pull(prm: Params, others: np.ndarray) -> np.ndarray:
-    """Pull toward the tie-weighted mean position of the other Central Asian states.
-
-    ``others`` holds every state's alignment ``[..., S, P]`` (the state's own
-    row has tie weight zero).
-    """
-    ties = prm["ties"]
-    total = np.maximum(ties.sum(-1), 1e-12)
-    mean = np.einsum("...j,...jp->...p", ties, others) / total[..., None]
-    return (prm["coupling"] * prm["integration"])[..., None] * mean
 
 
 def temperature(prm: Params) -> np.ndarray:
@@ -81,44 +72,101 @@ def temperature(prm: Params) -> np.ndarray:
     return prm["base_temperature"] * prm["temperature"] * (1.0 + prm["autonomy"] * prm["integration"] * strength)
 
 
-def utility(
-    prm: Params,
-    others: np.ndarray,
-    engagement: np.ndarray,
-    coercion_memory: np.ndarray,
-    econ_mask: np.ndarray,
-    security_mask: np.ndarray,
-) -> np.ndarray:
-    """Utility of aligning with each power ``[..., P]``."""
+def static_terms(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Coefficients of a state's quarterly decision that change only when parameters change.
+
+    All but ``ties`` broadcast against the alignment ``[..., P]``:
+    ``base`` channel pull + standing coercion - sanctions - reputation costs;
+    ``econ`` the economic pull an engagement response multiplies;
+    ``leverage`` what a unit of coercion buys (route control less backlash);
+    ``noise`` the s.d. of the random shock; ``inv_temp`` 1 / softmax temperature;
+    ``hold``, ``anchor``, ``inertia`` the Friedkin–Johnsen update
+    (goal = hold * target + anchor, with anchor = stubbornness / P);
+    ``ties`` ``[..., S]`` regional coupling weights toward each other state.
+    """
+    pull, econ = channel_pull(prm, econ_mask, security_mask)
+    leverage = prm["transit"] - prm["backlash"][..., None]
+    total = np.maximum(prm["ties"].sum(-1), 1e-12)
+    g = prm["stubbornness"][..., None]
+    n_powers = pull.shape[-1]
+    return {
+        "base": pull + prm["coercion"] * leverage - sanctions_cost(prm) - reputation_cost(prm),
+        "econ": econ,
+        "leverage": leverage,
+        "noise": prm["noise"][..., None],
+        "inv_temp": 1.0 / temperature(prm)[..., None],
+        "hold": 1.0 - g,
+        "anchor": g / n_powers,
+        "inertia": prm["inertia"][..., None],
+        "ties": (prm["coupling"] * prm["integration"] / total)[..., None] * prm["ties"],
+    }
+
+
+def response_terms(prm: Params) -> dict[str, np.ndarray]:
+    """Coefficients of the powers' responses, broadcasting against ``[..., P]`` (per state, per power).
+
+    ``keep`` 1 - memory decay; ``engage`` engagement gain scaled by the
+    state's stability ** stability_seeking; ``retain`` coercion gain.
+    """
+    return {
+        "keep": 1.0 - prm["response_decay"][..., None],
+        "engage": prm["engage"] * stability(prm)[..., None] ** prm["stability_seeking"],
+        "retain": prm["retain"],
+    }
+
+
+def regional_pull(ties: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Pull toward the tie-weighted mean position of the other states.
+
+    ``ties`` ``[..., S]`` are one state's coupling weights (own entry zero),
+    or ``[..., S, S]`` a row per state; ``others`` ``[..., S, P]`` holds every
+    state's alignment. A matrix product either way.
+    """
+    return np.matmul(ties, others)
+
+
+def utility(static: Params, others: np.ndarray, engagement: np.ndarray, coercion_memory: np.ndarray) -> np.ndarray:
+    """Utility of aligning with each power ``[..., P]``: static terms plus the powers' responses and neighbours."""
     return (
-        channel_pull(prm, engagement, econ_mask, security_mask)
-        + coercion_pull(prm, coercion_memory)
-        + regional_pull(prm, others)
-        - sanctions_cost(prm)
-        - reputation_cost(prm)
+        static["base"]
+        + engagement * static["econ"]
+        + coercion_memory * static["leverage"]
+        + regional_pull(static["ties"], others)
     )
 
 
-def choose(utility: np.ndarray, shock: np.ndarray | None, prm: Params) -> np.ndarray:
+def choose(utility: np.ndarray, shock: np.ndarray | None, static: Params) -> np.ndarray:
     """The state's target alignment: softmax of utilities plus the random shock, at its temperature."""
-    z = utility if shock is None else utility + prm["noise"][..., None] * shock
-    z = z / temperature(prm)[..., None]
-    z = z - z.max(-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(-1, keepdims=True)
+    z = utility if shock is None else utility + static["noise"] * shock
+    z = z * static["inv_temp"]
+    e = np.exp(z - _fold(np.maximum, z)[..., None])
+    return e / _fold(np.add, e)[..., None]
 
 
-def commit(alignment: np.ndarray, target: np.ndarray, prm: Params, inertia: np.ndarray | float | None = None) -> np.ndarray:
+def _fold(op, x: np.ndarray) -> np.ndarray:
+    """Reduce the last (short) axis with a binary ufunc: far faster than ``x.max(-1)`` for a few powers."""
+    out = x[..., 0]
+    for k in range(1, x.shape[-1]):
+        out = op(out, x[..., k])
+    return out
+
+
+def commit(alignment: np.ndarray, target: np.ndarray, static: Params, spinup: bool = False) -> np.ndarray:
     """Move part way (inertia) toward the target held to the doctrinal anchor (Friedkin–Johnsen).
 
     The anchor is equidistance (1/P each): neutrality and multi-vector
-    doctrine both mean not choosing. ``inertia=1`` jumps straight to the goal
-    (used to find the starting equilibrium).
+    doctrine both mean not choosing. During spin-up the state jumps straight
+    to its goal (inertia 1), which finds the starting equilibrium.
     """
-    g = prm["stubbornness"][..., None]
-    goal = (1.0 - g) * target + g * (1.0 / alignment.shape[-1])
-    lam = prm["inertia"][..., None] if inertia is None else inertia
-    return alignment + lam * (goal - alignment)
+    goal = static["hold"] * target + static["anchor"]
+    if spinup:
+        return goal
+    return alignment + static["inertia"] * (goal - alignment)
+
+
+def converged(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether a spin-up iteration moved no share by more than SPINUP_TOLERANCE."""
+    return bool(np.abs(after - before).max() < SPINUP_TOLERANCE)
 
 
 def stability(prm: Params) -> np.ndarray:
@@ -126,14 +174,13 @@ def stability(prm: Params) -> np.ndarray:
     return np.clip(1.0 - prm["afghan_threat"] * prm["afghan_border"], 0.0, 1.0)
 
 
-def respond(memory: np.ndarray, gap: np.ndarray, gain, decay, scale=1.0) -> np.ndarray:
-    """A power's response memory: decays, and grows with the positive part of a gap.
+def respond(memory: np.ndarray, gap: np.ndarray, gain: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """A power's response memory: decays (``keep``), and grows with the positive part of a gap.
 
-    Engagement grows with a state's drift toward the power (gap = a - a0),
-    scaled by stability**stability_seeking; coercion grows with drift away
-    (gap = a0 - a). ``decay`` is a scalar over ``...``.
+    Engagement grows with a state's drift toward the power (gap = a - a0);
+    coercion grows with drift away (gap = a0 - a).
     """
-    return (1.0 - decay[..., None]) * memory + gain * np.maximum(gap, 0.0) * scale
+    return keep * memory + gain * np.maximum(gap, 0.0)
 
 
 def hedging(alignment: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from . import dynamics, schedule
 from .model import masks
 from .scenario import Scenario
+from .seeding import pcg64_states
 
 DEFAULT_BATCH = 2048
 
@@ -21,8 +22,11 @@ DEFAULT_BATCH = 2048
 def _noise(seeds: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Each run's standard normal draws for the whole horizon, from its own Generator."""
     out = np.empty((len(seeds), *shape))
-    for r, seed in enumerate(seeds):
-        out[r] = np.random.default_rng(int(seed)).standard_normal(shape)
+    bits = np.random.PCG64()
+    gen = np.random.Generator(bits)
+    for r, state in enumerate(pcg64_states(seeds)):
+        bits.state = state  # == default_rng(seed), the Mesa model's Generator
+        gen.standard_normal(out=out[r])
     return out
 
 
@@ -52,40 +56,92 @@ def simulate(
     return out
 
 
+def _full(x, shape: tuple[int, int, int]) -> np.ndarray:
+    """``x`` materialised as a contiguous ``(runs, states, powers)`` array.
+
+    Elementwise operations between contiguous arrays of one shape run several
+    times faster than ones that broadcast ``(runs, 1, powers)`` against
+    ``(runs, states, powers)``, and the kernel applies each coefficient at
+    every step.
+    """
+    return np.ascontiguousarray(np.broadcast_to(x, shape))
+
+
+def _coefficients(prm, econ_mask, security_mask, shape) -> tuple[dict, dict]:
+    """Kernel coefficients, materialised to ``shape`` = (rows, states, powers) (ties: (rows, states, states))."""
+    static = dynamics.static_terms(prm, econ_mask, security_mask)
+    ties = static.pop("ties")
+    static = {k: _full(v, shape) for k, v in static.items()}
+    static["ties"] = np.ascontiguousarray(np.broadcast_to(ties, (*shape[:2], shape[1])))
+    response = {k: _full(v, shape) for k, v in dynamics.response_terms(prm).items()}
+    return static, response
+
+
+def _expand(coefficients: dict, rows: np.ndarray | None) -> dict:
+    """Coefficients per distinct parameter set -> per run (``rows`` None: one set per run already)."""
+    return coefficients if rows is None else {k: v[rows] for k, v in coefficients.items()}
+
+
+def _distinct(values: Mapping[str, object], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs that share every parameter value (replicates) share one row: (first run of each row, row of each run)."""
+    varying = [np.asarray(v, dtype=float) for _, v in sorted(values.items()) if np.ndim(v)]
+    if not varying:
+        return np.array([0]), np.zeros(n, dtype=np.intp)
+    _, first, inverse = np.unique(np.stack(varying, axis=1), axis=0, return_index=True, return_inverse=True)
+    if len(first) == n:  # all distinct: keep the runs' own order
+        return np.arange(n), np.arange(n)
+    return first, inverse.reshape(-1)
+
+
 def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> np.ndarray:
     R = len(seeds)
     space = scenario.space
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
+    shape = (R, S, P)
     spinup = values.get("model.spinup", scenario.values["model.spinup"])
     if np.ndim(spinup):
         raise ValueError("model.spinup must be the same for every run of a batch")
+    # parameters live on the distinct rows only; `rows` expands them to runs
+    first, rows = _distinct(values, R)
+    values = {k: (v[first] if np.ndim(v) else v) for k, v in values.items()}
+    U = len(first)
     resolved = dict(scenario.values)
     resolved.update({k: v for k, v in values.items() if not k.startswith("shocks.")})
-    arrays = space.arrays(resolved, batch=R)
+    arrays = space.arrays(resolved, batch=U)
     prm = dynamics.batch_view(arrays, space.state_fields)
-    timeline = schedule.timelines(scenario, values, batch=R)
+    timeline = schedule.timelines(scenario, values, batch=U)
     changes = schedule.changes(timeline)
     econ_mask, security_mask = masks(space.channels, space.data.economic_channels)
 
-    A = np.full((R, S, P), 1.0 / P)
-    engagement = np.zeros((R, S, P))
-    coercion = np.zeros((R, S, P))
+    # the starting equilibrium: a fixed point of the start-date levers, no responses, no noise
+    per_set = (U, S, P)
+    static_u, response_u = _coefficients(prm, econ_mask, security_mask, per_set)
+    expand = None if U == R else rows
+    static, response = _expand(static_u, expand), _expand(response_u, expand)
+    A = _full(1.0 / P, (U, S, P))
+    zeros = _full(0.0, (U, S, P))
     for _ in range(int(spinup)):
-        u = dynamics.utility(prm, A[:, None], engagement, coercion, econ_mask, security_mask)
-        A = dynamics.commit(A, dynamics.choose(u, None, prm), prm, 1.0)
-    reference = A.copy()
+        u = dynamics.utility(static_u, A, zeros, zeros)
+        A, before = dynamics.commit(A, dynamics.choose(u, None, static_u), static_u, spinup=True), A
+        if dynamics.converged(before, A):
+            break
+    reference = A if expand is None else A[rows]
+    A = reference
+    engagement = coercion = _full(0.0, shape)
     noise = _noise(seeds, (T, S, P))
 
-    traj = np.empty((R, T + 1, S, P))
-    traj[:, 0] = A
+    traj = np.empty((T + 1, R, S, P))
+    traj[0] = A
     for t in range(1, T + 1):
-        for path in changes[t] if changes else ():
-            space.write(arrays, path, timeline[path][t])
-        u = dynamics.utility(prm, A[:, None], engagement, coercion, econ_mask, security_mask)
-        A = dynamics.commit(A, dynamics.choose(u, noise[:, t - 1], prm), prm)
+        if changes and changes[t]:
+            for path in changes[t]:
+                space.write(arrays, path, timeline[path][t])
+            static_u, response_u = _coefficients(prm, econ_mask, security_mask, per_set)
+            static, response = _expand(static_u, expand), _expand(response_u, expand)
+        u = dynamics.utility(static, A, engagement, coercion)
+        A = dynamics.commit(A, dynamics.choose(u, noise[:, t - 1], static), static)
         drift = A - reference
-        scale = dynamics.stability(prm)[..., None] ** prm["stability_seeking"]
-        engagement = dynamics.respond(engagement, drift, prm["engage"], prm["response_decay"], scale)
-        coercion = dynamics.respond(coercion, -drift, prm["retain"], prm["response_decay"])
-        traj[:, t] = A
-    return traj
+        engagement = dynamics.respond(engagement, drift, response["engage"], response["keep"])
+        coercion = dynamics.respond(coercion, -drift, response["retain"], response["keep"])
+        traj[t] = A
+    return traj.transpose(1, 0, 2, 3)

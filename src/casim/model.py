@@ -51,7 +51,10 @@ class CentralAsia(Model):
         self.states = [CentralAsianState(self, i, s) for i, s in enumerate(scenario.states)]
         self.powers = [Power(self, j, p) for j, p in enumerate(scenario.powers)]
         for _ in range(int(resolved["model.spinup"])):
+            before = self.alignments()
             self._advance(spinup=True)
+            if dynamics.converged(before, self.alignments()):
+                break
         self.reference = self.alignments()
 
         reporters = {p: [share, [j]] for j, p in enumerate(scenario.powers)}

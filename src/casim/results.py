@@ -113,9 +113,16 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
     return target
 
 
-def read(path: str | Path) -> pd.DataFrame:
-    """Read a results table written by :func:`write` (a folder or the file itself)."""
+def read(path: str | Path, partial: bool = False) -> pd.DataFrame:
+    """Read a results table written by :func:`write` (a folder or the file itself), or a sweep store's folder.
+
+    An incomplete sweep store is an error unless ``partial`` is true.
+    """
     path = Path(path)
+    if path.is_dir() and (path / "chunks").is_dir() and (path / "manifest.json").exists():
+        from .sweep.store import read as read_store
+
+        return read_store(path, partial=partial)
     if path.is_dir():
         for name in ("results.parquet", "results.csv"):
             if (path / name).exists():

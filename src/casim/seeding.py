@@ -19,3 +19,65 @@ def run_seed(base: int, index: int) -> int:
 def run_seeds(base: int, n: int, start: int = 0) -> np.ndarray:
     """Seeds of runs ``start .. start + n - 1`` (int64)."""
     return np.array([run_seed(base, i) for i in range(start, start + n)], dtype=np.int64)
+
+
+# -- fast generator states ---------------------------------------------------
+# The ensemble needs one Generator per run. Building ``default_rng(seed)`` costs
+# ~15 us, mostly numpy's SeedSequence hashing done one seed at a time; that is
+# more than the run's whole dynamics. ``pcg64_states`` computes the same PCG64
+# states for many seeds at once: SeedSequence's documented mixing, vectorised
+# over seeds in uint32 arithmetic, then PCG64's seeding step. Tests check it
+# equals ``numpy.random.PCG64(seed).state`` exactly, so a numpy change that
+# broke the equality would fail the suite rather than change results silently.
+
+_INIT_A, _MULT_A = np.uint32(0x43B0D7E5), np.uint32(0x931E8875)
+_INIT_B, _MULT_B = np.uint32(0x8B51F9DD), np.uint32(0x58F38DED)
+_MIX_L, _MIX_R = np.uint32(0xCA01F9DD), np.uint32(0x4973F715)
+_PCG_MULT = (2549297995355413924 << 64) + 4865540595714422341
+_MASK128 = (1 << 128) - 1
+
+
+def _seed_sequence_words(seeds: np.ndarray) -> np.ndarray:
+    """``SeedSequence(seed).generate_state(4, uint64)`` for each non-negative seed < 2**64."""
+    s = np.asarray(seeds).astype(np.uint64)
+    n = len(s)
+    zero = np.zeros(n, np.uint32)
+    entropy = [(s & np.uint64(0xFFFFFFFF)).astype(np.uint32), (s >> np.uint64(32)).astype(np.uint32), zero, zero]
+    h = _INIT_A
+
+    def hashmix(v):
+        nonlocal h
+        v = v ^ h
+        h = np.uint32(h * _MULT_A)
+        v = v * h
+        return v ^ (v >> np.uint32(16))
+
+    def mix(x, y):
+        r = _MIX_L * x - _MIX_R * y
+        return r ^ (r >> np.uint32(16))
+
+    with np.errstate(over="ignore"):
+        pool = [hashmix(w) for w in entropy]
+        for src in range(4):
+            for dst in range(4):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        hb = _INIT_B
+        words = []
+        for i in range(8):
+            v = pool[i % 4] ^ hb
+            hb = np.uint32(hb * _MULT_B)
+            v = v * hb
+            words.append(v ^ (v >> np.uint32(16)))
+    return np.ascontiguousarray(np.stack(words, 1)).view(np.uint64)
+
+
+def pcg64_states(seeds) -> list[dict]:
+    """The state of ``numpy.random.PCG64(seed)`` for each seed, ready for ``bit_generator.state = ...``."""
+    out = []
+    for a, b, c, d in _seed_sequence_words(seeds).tolist():
+        inc = ((((c << 64) | d) << 1) | 1) & _MASK128
+        state = (inc + ((a << 64) | b)) & _MASK128  # srandom: state 0 stepped is inc; add the seed
+        state = (state * _PCG_MULT + inc) & _MASK128  # and step once more
+        out.append({"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0})
+    return out

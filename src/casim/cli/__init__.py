@@ -13,7 +13,7 @@ import sys
 from .. import __version__
 from ..errors import CasimError
 
-COMMANDS = ["run", "check", "schema"]
+COMMANDS = ["run", "check", "schema", "sweep"]
 MODULES = {"run": "run", "check": "run", "schema": "run"}
 
 

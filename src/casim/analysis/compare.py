@@ -1,0 +1,135 @@
+"""Scenario comparison: run scenarios with common seeds, and their differences from a baseline at the horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from .. import api
+from ..errors import CasimError
+from ..results import CORE_COLUMNS
+from ..scenario import Scenario, load_scenario
+from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of
+
+
+def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack results tables of several scenarios into one.
+
+    Powers a scenario does not model get share 0 (no alignment toward them is
+    possible there), so every scenario has the union of power columns, in order
+    of first appearance, between ``state`` and ``hedging``.
+    """
+    tables = list(tables)
+    if not tables:
+        raise CasimError("no results tables to combine")
+    powers: list[str] = []
+    extra: list[str] = []
+    for t in tables:
+        powers += [p for p in powers_of(t) if p not in powers]
+        extra += [c for c in t.columns if c not in (*CORE_COLUMNS, "hedging", *powers_of(t)) and c not in extra]
+    names = [n for t in tables for n in scenarios_of(t)]
+    if len(set(names)) != len(names):
+        raise CasimError(f"scenario names must differ to be compared; got {', '.join(names)}")
+    parts = []
+    for t in tables:
+        t = t.copy()
+        for p in powers:
+            if p not in t.columns:
+                t[p] = 0.0
+        t["scenario"] = t["scenario"].astype(str)
+        t["date"] = t["date"].astype(str)
+        parts.append(t[[*CORE_COLUMNS, *powers, "hedging", *[c for c in extra if c in t.columns]]])
+    out = pd.concat(parts, ignore_index=True)
+    out["scenario"] = pd.Categorical(out["scenario"], categories=names)
+    return out
+
+
+def run_scenarios(
+    scenarios: Iterable[Scenario | str | Path],
+    replicates: int | None = None,
+    seed: int | None = None,
+    engine: str = "ensemble",
+    progress=None,
+) -> pd.DataFrame:
+    """Run each scenario with the same base seed and replicate count (common random numbers) and combine them.
+
+    Defaults come from the first scenario. ``df.attrs["manifests"]`` maps each
+    scenario name to its run's manifest.
+    """
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    if not loaded:
+        raise CasimError("name at least one scenario to compare")
+    replicates = loaded[0].replicates if replicates is None else replicates
+    seed = loaded[0].seed if seed is None else seed
+    tables = [api.run(s, replicates=replicates, seed=seed, engine=engine, progress=progress) for s in loaded]
+    out = combine(tables)
+    out.attrs["manifests"] = {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables)}
+    return out
+
+
+def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.95) -> pd.DataFrame:
+    """Each scenario's mean outcome at its horizon minus the baseline's, with a confidence interval.
+
+    When both scenarios were run with the same per-run seeds the replicates are
+    paired (common random numbers) and the interval comes from the paired
+    differences; otherwise from the two samples' variances (Welch). One row per
+    scenario, state and outcome (each power's share and hedging).
+    """
+    names = scenarios_of(df)
+    baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
+    if len(names) < 2:
+        raise CasimError("need at least two scenarios to compare with a baseline")
+    z = NormalDist().inv_cdf(0.5 + conf / 2)
+    last = horizon(df)
+    outcomes = outcomes_of(df)
+    base = last[last["scenario"].astype(str) == baseline]
+    rows = []
+    for name in names:
+        if name == baseline:
+            continue
+        other = last[last["scenario"].astype(str) == name]
+        paired = _same_seeds(base, other)
+        for state in pd.unique(other["state"].astype(str)):
+            b = base[base["state"].astype(str) == state]
+            o = other[other["state"].astype(str) == state]
+            if paired:
+                m = b.set_index("seed")[outcomes].join(o.set_index("seed")[outcomes], lsuffix="_b", rsuffix="_o", how="inner")
+            for out in outcomes:
+                xb, xo = b[out].to_numpy(float), o[out].to_numpy(float)
+                if paired:
+                    d = m[f"{out}_o"].to_numpy(float) - m[f"{out}_b"].to_numpy(float)
+                    diff, n = float(d.mean()), len(d)
+                    se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+                else:
+                    diff = float(xo.mean() - xb.mean())
+                    se = float(np.sqrt(xo.var(ddof=1) / len(xo) + xb.var(ddof=1) / len(xb))) if min(len(xo), len(xb)) > 1 else np.nan
+                    n = min(len(xo), len(xb))
+                rows.append(
+                    {
+                        "scenario": name,
+                        "baseline": baseline,
+                        "state": state,
+                        "outcome": out,
+                        "date": str(o["date"].iloc[0]),
+                        "baseline_mean": float(xb.mean()),
+                        "scenario_mean": float(xo.mean()),
+                        "difference": diff,
+                        "se": se,
+                        "ci_low": diff - z * se,
+                        "ci_high": diff + z * se,
+                        "replicates": n,
+                        "paired": paired,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """True when two scenarios' horizon rows carry the same per-run seeds (each once per state)."""
+    sa = a.groupby("run")["seed"].first()
+    sb = b.groupby("run")["seed"].first()
+    return sa.is_unique and sb.is_unique and set(sa) == set(sb)

@@ -1,0 +1,170 @@
+"""Scenario discovery: the parameter ranges in which a state ends with a chosen dominant partner.
+
+A box is a range per swept parameter. Its coverage is the fraction of all runs
+of interest (the state's dominant partner at the horizon is the chosen power)
+that fall inside it; its density, the fraction of runs inside it that are of
+interest; its mass, the fraction of all runs inside it. PRIM boxes come from
+the ``PRIM`` package (Project Platypus, from the EMA Workbench); CART boxes
+from a scikit-learn decision tree's leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CasimError
+from .response import per_run, swept_parameters
+from .summary import check_choice, powers_of
+
+METHODS = ("prim", "cart")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box in parameter space with its coverage, density and mass over the runs it was found on."""
+
+    state: str
+    partner: str
+    method: str
+    limits: pd.DataFrame  # index: parameter; columns: low, high, restricted
+    coverage: float
+    density: float
+    mass: float
+    runs: int
+    of_interest: int
+    trajectory: pd.DataFrame | None = None  # PRIM's peeling trajectory (coverage, density, mass, res dim)
+
+    @property
+    def restricted(self) -> list[str]:
+        """Parameters the box narrows (the others span their whole sampled range)."""
+        return list(self.limits.index[self.limits["restricted"]])
+
+    def contains(self, X: pd.DataFrame) -> np.ndarray:
+        """Whether each row of ``X`` (parameter columns) lies inside the box (closed intervals)."""
+        inside = np.ones(len(X), dtype=bool)
+        for p, row in self.limits.iterrows():
+            v = X[p].to_numpy(float)
+            inside &= (v >= row["low"]) & (v <= row["high"])
+        return inside
+
+    def describe(self) -> str:
+        """One line per restricted parameter, then coverage, density and mass."""
+        lines = [f"{self.state} ends with {self.partner} dominant ({self.method.upper()} box):"]
+        for p in self.restricted or ["(no restriction)"]:
+            if p in self.limits.index:
+                lo, hi = self.limits.loc[p, ["low", "high"]]
+                lines.append(f"  {lo:.3g} <= {p} <= {hi:.3g}")
+            else:
+                lines.append(f"  {p}")
+        lines.append(f"  coverage {self.coverage:.2f}, density {self.density:.2f}, mass {self.mass:.2f} ({self.runs} runs, {self.of_interest} of interest)")
+        return "\n".join(lines)
+
+
+def discover(
+    df: pd.DataFrame,
+    state: str,
+    partner: str,
+    parameters: Sequence[str] | None = None,
+    method: str = "prim",
+    min_density: float = 0.8,
+    mass_min: float = 0.05,
+    problem: Mapping | None = None,
+    max_depth: int = 4,
+) -> Box:
+    """The box of swept-parameter ranges where ``state`` most often ends with ``partner`` dominant.
+
+    Among the candidate boxes (PRIM's peeling trajectory, or the tree's leaves
+    predicting the partner) it picks the one with the highest coverage whose
+    density reaches ``min_density``, or the densest if none does. Each run (every
+    replicate of every point) is one case.
+    """
+    check_choice("method", method, METHODS)
+    check_choice("partner", partner, powers_of(df))
+    valid = swept_parameters(df, problem)
+    params = valid if parameters is None else [check_choice("parameter", p, valid) for p in parameters]
+    runs = per_run(df, state, "dominant", params)
+    X = runs[params].astype(float)
+    y = (runs["dominant"] == partner).to_numpy()
+    n_int = int(y.sum())
+    if n_int == 0:
+        raise CasimError(f"no run ends with {state}'s dominant partner {partner}; nothing to discover")
+    full = pd.DataFrame({"low": X.min().to_numpy(), "high": X.max().to_numpy()}, index=pd.Index(params, name="parameter"))
+    if n_int == len(y):
+        limits, trajectory = full.assign(restricted=False), None
+    elif method == "prim":
+        limits, trajectory = _prim(X, y, full, min_density, mass_min)
+    else:
+        limits, trajectory = _cart(X, y, full, min_density, mass_min, max_depth), None
+    box = Box(state, partner, method, limits, 0.0, 0.0, 0.0, len(y), n_int, trajectory)
+    inside = box.contains(X)
+    coverage = float((inside & y).sum() / n_int)
+    density = float((inside & y).sum() / max(inside.sum(), 1))
+    mass = float(inside.mean())
+    return Box(state, partner, method, limits, coverage, density, mass, len(y), n_int, trajectory)
+
+
+def _pick(coverage: np.ndarray, density: np.ndarray, min_density: float) -> int:
+    ok = np.flatnonzero(density >= min_density)
+    if ok.size:
+        return int(ok[np.argmax(coverage[ok])])
+    return int(np.argmax(density))
+
+
+def _prim(X: pd.DataFrame, y: np.ndarray, full: pd.DataFrame, min_density: float, mass_min: float):
+    import prim
+
+    finder = prim.Prim(X.reset_index(drop=True), y, mass_min=mass_min)
+    box = finder.find_box()
+    traj = box.peeling_trajectory.astype(float).reset_index(drop=True)
+    i = _pick(traj["coverage"].to_numpy(), traj["density"].to_numpy(), min_density)
+    box.select(i)
+    limits = full.copy()
+    lim = box.limits
+    for p in lim.index:
+        limits.loc[p, ["low", "high"]] = [float(lim.loc[p, "min"]), float(lim.loc[p, "max"])]
+    limits["restricted"] = (limits["low"] > full["low"]) | (limits["high"] < full["high"])
+    traj.attrs["selected"] = i
+    return limits, traj
+
+
+def _cart(X: pd.DataFrame, y: np.ndarray, full: pd.DataFrame, min_density: float, mass_min: float, max_depth: int):
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(1, int(mass_min * len(y))), random_state=0)
+    tree.fit(X.to_numpy(), y)
+    t = tree.tree_
+    leaves: list[tuple[int, dict[int, list[float]]]] = []
+
+    def walk(node: int, bounds: dict[int, list[float]]) -> None:
+        if t.children_left[node] == t.children_right[node]:
+            leaves.append((node, bounds))
+            return
+        f, thr = int(t.feature[node]), float(t.threshold[node])
+        left = {k: list(v) for k, v in bounds.items()}
+        right = {k: list(v) for k, v in bounds.items()}
+        left.setdefault(f, [-np.inf, np.inf])
+        right.setdefault(f, [-np.inf, np.inf])
+        left[f][1] = min(left[f][1], thr)
+        right[f][0] = max(right[f][0], thr)
+        walk(int(t.children_left[node]), left)
+        walk(int(t.children_right[node]), right)
+
+    walk(0, {})
+    leaf_of = tree.apply(X.to_numpy())
+    n_int = y.sum()
+    cov = np.array([(y & (leaf_of == node)).sum() / n_int for node, _ in leaves])
+    den = np.array([y[leaf_of == node].mean() for node, _ in leaves])
+    _, bounds = leaves[_pick(cov, den, min_density)]
+    limits = full.copy()
+    cols = list(X.columns)
+    for f, (lo, hi) in bounds.items():
+        v = X[cols[f]].to_numpy()
+        # tighten to the data inside the split so limits are sampled values, not split midpoints
+        inside = v[(v > lo) & (v <= hi)]
+        limits.loc[cols[f], ["low", "high"]] = [inside.min(), inside.max()] if inside.size else [lo, hi]
+    limits["restricted"] = (limits["low"] > full["low"]) | (limits["high"] < full["high"])
+    return limits

@@ -1,0 +1,88 @@
+"""``casim sweep``: run a sweep file into a chunked store, with a progress bar and a closing summary."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from .. import api
+from ..sweep import SweepInterrupted, load_sweep, summarise, sweep
+from ..sweep.design import make as make_design
+from ..sweep.executors import KINDS
+from ..sweep.runner import Plan
+from .progress import bar
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sweep", help="run a batch parameter sweep file into a results store")
+    p.add_argument("sweep", help="sweep YAML file")
+    p.add_argument("--out", help="store folder (default: results/sweeps/<sweep name>)")
+    p.add_argument("--workers", type=int, default=1, help="local processes, or Dask LocalCluster workers (default 1: run in this process)")
+    p.add_argument("--executor", choices=KINDS, help="local (default) or dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)")
+    p.add_argument("--engine", choices=api.ENGINES, help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted store: run only the missing chunks")
+    p.add_argument("--dry-run", action="store_true", help="validate the file and print the plan without running")
+    p.set_defaults(func=cmd_sweep)
+
+
+def _resume_command(args, out: Path) -> str:
+    cmd = ["casim", "sweep", args.sweep, "--out", str(out), "--resume"]
+    if args.workers != 1:
+        cmd += ["--workers", str(args.workers)]
+    if args.executor:
+        cmd += ["--executor", args.executor]
+    if args.scheduler:
+        cmd += ["--scheduler", args.scheduler]
+    return shlex.join(cmd)
+
+
+def cmd_sweep(args) -> int:
+    spec = load_sweep(args.sweep)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    if args.dry_run:
+        design = make_design(spec)
+        plan = Plan(spec, design, args.engine or "ensemble")
+        print(f"{spec.name}: {design.method} design, {plan.points} points x {spec.replicates} replicate(s) = {plan.runs} runs "
+              f"in {plan.n_chunks} chunk(s) of {plan.chunk}; parameters: {', '.join(p.path for p in spec.params)}")
+        return 0
+
+    state: dict = {}
+
+    def start(info: dict) -> None:
+        state.update(info)
+        resumed = f"; {info['done']} of {info['chunks']} chunks already stored" if info["done"] else ""
+        print(f"{info['name']}: {info['method']} design, {info['points']} points x {info['replicates']} replicate(s) = "
+              f"{info['runs']} runs in {info['chunks']} chunk(s) on {info['pool']} ({info['engine']}){resumed}", file=sys.stderr)
+        state["bar"] = bar_cm = bar(info["runs_todo"], desc=info["name"])
+        state["advance"] = bar_cm.__enter__()
+
+    def advance(n: int) -> None:
+        state["advance"](n)
+
+    try:
+        outcome = sweep(spec, out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+                        engine=args.engine, resume=args.resume, progress=advance, on_start=start)
+    except SweepInterrupted as e:
+        _close_bar(state)
+        print(f"casim: interrupted: {e.done} of {e.total} chunks are stored in {e.out}", file=sys.stderr)
+        print(f"resume with: {_resume_command(args, e.out)}", file=sys.stderr)
+        return 130
+    finally:
+        _close_bar(state)
+
+    rate = f"{outcome.runs_per_second:,.0f} runs/s" if outcome.runs_run else "nothing left to run"
+    print(f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
+          f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}")
+    last, table = summarise(out)
+    print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
+    print(table.round(3).to_string())
+    print(f"wrote {out} (manifest.json, design.parquet, chunks/); read it with casim.read_results({str(out)!r})")
+    return 0
+
+
+def _close_bar(state: dict) -> None:
+    cm = state.pop("bar", None)
+    if cm is not None:
+        cm.__exit__(None, None, None)

@@ -1,0 +1,525 @@
+"""Figures of results tables: each function returns a matplotlib Figure (notebooks and the CLI share them).
+
+Every power has one fixed colour (Okabe-Ito, safe for colour-blind readers) in
+every figure; titles name the scenario; axes carry units. Figures are built
+with :class:`matplotlib.figure.Figure` directly, not pyplot, so they need no
+GUI backend and leave no global state behind.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import mpltern  # noqa: F401  (registers the "ternary" projection)
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from . import calibration
+from .analysis import discovery as _discovery
+from .analysis import response as _response
+from .analysis import sensitivity as _sensitivity
+from .analysis.summary import (
+    bands,
+    check_choice,
+    horizon,
+    mean_path,
+    one_scenario,
+    powers_of,
+    quarter_starts,
+    scenarios_of,
+    states_of,
+)
+from .errors import CasimError
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies.
+POWER_COLOURS: dict[str, str] = {
+    "russia": "#D55E00",  # vermillion
+    "west": "#0072B2",  # blue
+    "china": "#009E73",  # bluish green
+    "turkey": "#CC79A7",  # reddish purple
+    "iran": "#E69F00",  # orange
+}
+FALLBACK_COLOURS = ("#56B4E9", "#F0E442", "#000000")  # the rest of the Okabe-Ito palette: sky blue, yellow, black
+HEDGING_COLOUR = "#7F7F7F"
+KINDS = ("trajectories", "ternary", "compare", "sweep", "sensitivity", "discovery")
+SHARE_UNIT = "share of alignment (fraction, 0-1)"
+HEDGING_UNIT = "hedging index (normalised entropy, 0-1)"
+BAND = 0.25  # opacity of the 5-95% bands
+_STATE_NAMES = calibration.load().state_names
+
+
+def colour(power: str) -> str:
+    """The fixed colour of a power; a power casim does not know gets a stable one from the rest of the palette."""
+    if power == "hedging":
+        return HEDGING_COLOUR
+    return POWER_COLOURS.get(power) or FALLBACK_COLOURS[zlib.crc32(power.encode()) % len(FALLBACK_COLOURS)]
+
+
+def outcome_label(outcome: str) -> str:
+    """Axis label of an outcome, with its unit."""
+    if outcome == "hedging":
+        return HEDGING_UNIT
+    if outcome == "dominant":
+        return "dominant partner"
+    return f"{outcome} {SHARE_UNIT}"
+
+
+def parameter_label(path: str) -> str:
+    """Axis label of a parameter (casim's levers, exposures and weights are dimensionless)."""
+    return f"{path} (dimensionless)"
+
+
+def state_title(state: str) -> str:
+    name = _STATE_NAMES.get(state)
+    return f"{name} ({state})" if name else state
+
+
+def save(fig: Figure, path: str | Path, dpi: int = 150) -> list[Path]:
+    """Write ``fig`` as PNG and SVG (``path`` with either suffix, or none); returns the files written."""
+    path = Path(path)
+    if path.suffix.lower() in (".png", ".svg"):
+        path = path.with_suffix("")
+    elif path.suffix:
+        raise CasimError(f"figures are saved as .png and .svg, not {path.suffix}", where=str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = []
+        for ext in (".png", ".svg"):
+            target = path.with_name(path.name + ext)
+            fig.savefig(target, dpi=dpi, bbox_inches="tight")
+            written.append(target)
+    except OSError as e:
+        raise CasimError(f"cannot write figure: {e.strerror or e}", where=str(path)) from None
+    return written
+
+
+def _grid(n: int, ncols: int, size: tuple[float, float] = (4.0, 3.0), layout: str | None = "constrained", **kw) -> tuple[Figure, list]:
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6), layout=layout)
+    axes = [fig.add_subplot(nrows, ncols, i + 1, **kw) for i in range(n)]
+    return fig, axes
+
+
+def _legend(fig: Figure, powers: Sequence[str], extra: Sequence = ()) -> None:
+    handles = [Patch(facecolor=colour(p), label=p) for p in powers] + list(extra)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), frameon=False)
+
+
+def _states(df: pd.DataFrame, states: Sequence[str] | str | None) -> list[str]:
+    have = states_of(df)
+    if states is None:
+        return have
+    states = [states] if isinstance(states, str) else list(states)
+    return [check_choice("state", s, have) for s in states]
+
+
+def _band_panel(ax, b: pd.DataFrame, powers: Sequence[str], state: str, scenario: str) -> None:
+    """Median line and 5-95% band of each power for one state of one scenario."""
+    for p in powers:
+        r = b[b["outcome"] == p]
+        if r.empty:
+            continue
+        x = quarter_starts(r["date"])
+        ax.fill_between(x, r["low"].to_numpy(), r["high"].to_numpy(), color=colour(p), alpha=BAND, linewidth=0, gid=f"{scenario}:{state}:{p}:band")
+        ax.plot(x, r["median"].to_numpy(), color=colour(p), linewidth=1.8, label=p, gid=f"{scenario}:{state}:{p}:median")
+    ax.set_ylim(0, 1)
+
+
+def trajectories(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None) -> Figure:
+    """Each state's share toward each power over time: median and 5-95% band across replicates."""
+    df = one_scenario(df, scenario)
+    name = scenarios_of(df)[0]
+    powers = powers_of(df)
+    states = _states(df, states)
+    b = bands(df)
+    n = df["run"].nunique()
+    fig, axes = _grid(len(states), 3)
+    for ax, s in zip(axes, states):
+        _band_panel(ax, b[b["state"] == s], powers, s, name)
+        ax.set_title(state_title(s))
+        ax.set_xlabel("date (quarter)")
+        ax.set_ylabel(SHARE_UNIT)
+    fig.suptitle(f"{name}: alignment toward each power (median and 5-95% of {n} runs)")
+    _legend(fig, powers, [Patch(facecolor="#BBBBBB", alpha=0.6, label="5-95% band")])
+    return fig
+
+
+def ternary(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None) -> Figure:
+    """Each state's mean path across the simplex of three powers, start and horizon marked, the replicate cloud at the horizon.
+
+    With more (or fewer) than three powers a simplex cannot be drawn, so this
+    returns :func:`stacked` instead.
+    """
+    df = one_scenario(df, scenario)
+    powers = powers_of(df)
+    if len(powers) != 3:
+        return stacked(df, states)
+    name = scenarios_of(df)[0]
+    states = _states(df, states)
+    last = horizon(df)
+    t, l, r = powers  # top, left, right corners
+    # mpltern's automatic title and label placement is slow under a layout engine: place them by hand
+    fig, axes = _grid(len(states), 3, size=(4.2, 4.0), layout=None, projection="ternary")
+    rows = -(-len(states) // 3)
+    fig.subplots_adjust(left=0.07, right=0.93, bottom=0.1 / rows + 0.04, top=1 - 0.12 / rows, wspace=0.55, hspace=0.6)
+    start_date, end_date = str(df.loc[df["step"].idxmin(), "date"]), str(last["date"].iloc[0])
+    for ax, s in zip(axes, states):
+        cloud = last[last["state"].astype(str) == s]
+        ax.scatter(cloud[t], cloud[l], cloud[r], s=6, color="#999999", alpha=0.5, linewidths=0, gid=f"{s}:cloud")
+        path = mean_path(df, s)
+        ax.plot(path[t], path[l], path[r], color="black", linewidth=1.5, gid=f"{s}:path")
+        ax.scatter(path[t].iloc[:1], path[l].iloc[:1], path[r].iloc[:1], marker="o", s=40, facecolor="white", edgecolor="black", zorder=3, gid=f"{s}:start")
+        ax.scatter(path[t].iloc[-1:], path[l].iloc[-1:], path[r].iloc[-1:], marker="*", s=120, color="black", zorder=3, gid=f"{s}:horizon")
+        ax.set_tlabel(f"{t} share", color=colour(t))
+        ax.set_llabel(f"{l} share", color=colour(l))
+        ax.set_rlabel(f"{r} share", color=colour(r))
+        ax.taxis.set_tick_params(colors=colour(t))
+        ax.laxis.set_tick_params(colors=colour(l))
+        ax.raxis.set_tick_params(colors=colour(r))
+        ax.set_title(state_title(s), y=1.13)
+    fig.suptitle(f"{name}: path of the mean alignment, {start_date} to {end_date} (shares, fraction 0-1)")
+    fig.legend(
+        handles=[
+            Line2D([], [], color="black", marker="o", markerfacecolor="white", label=f"start {start_date}"),
+            Line2D([], [], color="black", marker="*", markersize=10, linestyle="", label=f"mean at {end_date}"),
+            Line2D([], [], color="#999999", marker=".", linestyle="", label=f"each run at {end_date}"),
+        ],
+        loc="lower center",
+        ncols=3,
+        frameon=False,
+    )
+    return fig
+
+
+def stacked(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None) -> Figure:
+    """Each state's mean shares toward every power over time, stacked to 1 (for any number of powers)."""
+    df = one_scenario(df, scenario)
+    name = scenarios_of(df)[0]
+    powers = powers_of(df)
+    states = _states(df, states)
+    fig, axes = _grid(len(states), 3)
+    dates = df.groupby("step", sort=True)["date"].first().astype(str)
+    for ax, s in zip(axes, states):
+        path = mean_path(df, s)
+        ax.stackplot(quarter_starts(dates.loc[path.index]), *[path[p].to_numpy() for p in powers], colors=[colour(p) for p in powers], labels=powers, gid=f"{s}:stack")
+        ax.set_ylim(0, 1)
+        ax.set_title(state_title(s))
+        ax.set_xlabel("date (quarter)")
+        ax.set_ylabel(f"mean {SHARE_UNIT}")
+    fig.suptitle(f"{name}: mean alignment toward each of {len(powers)} powers (stacked)")
+    _legend(fig, powers)
+    return fig
+
+
+def compare(df: pd.DataFrame, states: Sequence[str] | str | None = None, baseline: str | None = None) -> Figure:
+    """Small multiples: one row per scenario, one column per state, median and 5-95% band of each power."""
+    names = scenarios_of(df)
+    baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
+    order = [baseline, *[n for n in names if n != baseline]]
+    powers = powers_of(df)
+    states = _states(df, states)
+    b = bands(df)
+    fig = Figure(figsize=(2.6 * len(states), 2.0 * len(order) + 1.0), layout="constrained")
+    axes = fig.subplots(len(order), len(states), sharex=True, sharey=True, squeeze=False)
+    for i, sc in enumerate(order):
+        for j, s in enumerate(states):
+            ax = axes[i][j]
+            _band_panel(ax, b[(b["scenario"] == sc) & (b["state"] == s)], powers, s, sc)
+            if i == 0:
+                ax.set_title(state_title(s))
+            if j == 0:
+                ax.set_ylabel(f"{sc}\nshare (0-1)")
+            if i == len(order) - 1:
+                ax.set_xlabel("date (quarter)")
+            for label in ax.get_xticklabels():
+                label.set_rotation(45)
+    fig.suptitle(f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'} (median and 5-95% band)")
+    _legend(fig, powers, [Patch(facecolor="#BBBBBB", alpha=0.6, label="5-95% band")])
+    return fig
+
+
+def differences(diff: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Figure:
+    """Differences from the baseline at the horizon with their confidence intervals, one panel per state."""
+    if diff.empty:
+        raise CasimError("no differences to plot")
+    outcomes = list(pd.unique(diff["outcome"])) if outcomes is None else list(outcomes)
+    states = list(pd.unique(diff["state"]))
+    scen = list(pd.unique(diff["scenario"]))
+    fig, axes = _grid(len(states), 3, size=(4.0, 0.5 + 0.45 * len(scen) * len(outcomes) / 2))
+    width = 0.8 / len(outcomes)
+    for ax, s in zip(axes, states):
+        d = diff[diff["state"] == s]
+        for k, o in enumerate(outcomes):
+            r = d[d["outcome"] == o].set_index("scenario").reindex(scen)
+            y = np.arange(len(scen)) + (k - (len(outcomes) - 1) / 2) * width
+            err = np.vstack([r["difference"] - r["ci_low"], r["ci_high"] - r["difference"]])
+            ax.errorbar(r["difference"], y, xerr=err, fmt="o", color=colour(o), markersize=4, capsize=2, label=o, gid=f"{s}:{o}:diff")
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(np.arange(len(scen)), scen)
+        ax.invert_yaxis()
+        ax.set_title(state_title(s))
+        ax.set_xlabel("difference from baseline (share, fraction)")
+    base, date = diff["baseline"].iloc[0], diff["date"].iloc[0]
+    fig.suptitle(f"Difference from {base} at {date} (mean, 95% interval)")
+    _legend(fig, [o for o in outcomes if o != "hedging"], [Patch(facecolor=HEDGING_COLOUR, label="hedging")] if "hedging" in outcomes else [])
+    return fig
+
+
+def sweep_map(
+    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 8, problem: Mapping | None = None
+) -> Figure:
+    """Heatmap of an outcome at the horizon over two swept parameters: the dominant partner or a mean share."""
+    grid = _response.response_grid(df, x, y, state, outcome, bins, problem)
+    name = scenarios_of(df)[0]
+    date = str(horizon(df)["date"].iloc[0])
+    fig = Figure(figsize=(6.4, 5.0), layout="constrained")
+    ax = fig.add_subplot()
+    xs, ys = grid.columns.to_numpy(float), grid.index.to_numpy(float)
+    xe, ye = _edges(xs), _edges(ys)
+    if outcome == "dominant":
+        powers = powers_of(df)
+        codes = np.vectorize(lambda v: powers.index(v) if isinstance(v, str) else np.nan, otypes=[float])(grid.to_numpy())
+        cmap = mcolors.ListedColormap([colour(p) for p in powers])
+        mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(codes), cmap=cmap, vmin=-0.5, vmax=len(powers) - 0.5, gid="map")
+        agree = grid.attrs["agreement"].to_numpy(float)
+        for (iy, ix), a in np.ndenumerate(agree):
+            if np.isfinite(a):
+                ax.text(xs[ix], ys[iy], f"{a:.0%}", ha="center", va="center", fontsize=7, color="white")
+        present = [p for p in powers if p in set(grid.to_numpy().ravel())]
+        ax.legend(handles=[Patch(facecolor=colour(p), label=p) for p in present], title="most frequent dominant partner\n(% of runs in cell)", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        what = "dominant partner"
+    else:
+        mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(grid.to_numpy(float)), cmap="viridis", vmin=0, vmax=1, gid="map")
+        fig.colorbar(mesh, ax=ax, label=f"mean {outcome_label(outcome)}")
+        what = f"mean {outcome} share" if outcome != "hedging" else "mean hedging"
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(parameter_label(y))
+    ax.set_title(f"{name}: {state_title(state)} {what} at {date}")
+    return fig
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    mid = (centres[:-1] + centres[1:]) / 2
+    return np.concatenate([[centres[0] - (mid[0] - centres[0])], mid, [centres[-1] + (centres[-1] - mid[-1])]])
+
+
+def sweep_line(
+    df: pd.DataFrame, x: str, state: str, outcomes: Sequence[str] | None = None, bins: int = 10, problem: Mapping | None = None
+) -> Figure:
+    """Mean share toward each power (and its 5-95% range over runs) against one swept parameter."""
+    outcomes = powers_of(df) if outcomes is None else list(outcomes)
+    name = scenarios_of(df)[0]
+    date = str(horizon(df)["date"].iloc[0])
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    for o in outcomes:
+        line = _response.response_line(df, x, state, o, bins, problem=problem)
+        ax.fill_between(line[x], line["low"], line["high"], color=colour(o), alpha=BAND, linewidth=0, gid=f"{o}:band")
+        ax.plot(line[x], line["mean"], color=colour(o), marker="o", markersize=3, label=o, gid=f"{o}:mean")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(SHARE_UNIT if all(o != "hedging" for o in outcomes) else "share or hedging index (0-1)")
+    ax.set_title(f"{name}: {state_title(state)} at {date} against {x}\n(mean and 5-95% over runs; other parameters vary)")
+    ax.legend(frameon=False)
+    return fig
+
+
+def sweep(df: pd.DataFrame, state: str | None = None, x: str | None = None, y: str | None = None, outcome: str = "dominant", problem: Mapping | None = None, bins: int = 8) -> Figure:
+    """The sweep response: a map over the first two swept parameters (or ``x`` and ``y``), or a line over the only one."""
+    params = _response.swept_parameters(df, problem)
+    state = state or states_of(df)[0]
+    x = x or params[0]
+    if y is None and len(params) > 1:
+        y = next(p for p in params if p != x)
+    if y is None:
+        return sweep_line(df, x, state, None if outcome == "dominant" else [outcome], bins, problem)
+    return sweep_map(df, x, y, state, outcome, bins, problem)
+
+
+def _index_panels(idx: pd.DataFrame, states: Sequence[str] | None, bars: Sequence[tuple[str, str | None, float, str]], xlabel: str, title: str) -> Figure:
+    states = list(pd.unique(idx["state"])) if states is None else list(states)
+    outcomes = list(pd.unique(idx["outcome"]))
+    params = list(pd.unique(idx["parameter"]))
+    fig = Figure(figsize=(2.9 * len(states), 0.6 + 0.32 * len(params) * len(outcomes) + 0.5 * len(outcomes)), layout="constrained")
+    axes = fig.subplots(len(outcomes), len(states), sharex=True, sharey=True, squeeze=False)
+    height = 0.8 / len(bars)
+    for i, o in enumerate(outcomes):
+        for j, s in enumerate(states):
+            ax = axes[i][j]
+            d = idx[(idx["state"] == s) & (idx["outcome"] == o)].set_index("parameter").reindex(params)
+            for k, (col, conf, alpha, label) in enumerate(bars):
+                ypos = np.arange(len(params)) + (k - (len(bars) - 1) / 2) * height
+                err = d[conf].to_numpy(float) if conf else None
+                ax.barh(ypos, d[col].to_numpy(float), height=height, xerr=err, color=colour(o), alpha=alpha, error_kw={"elinewidth": 0.8, "capsize": 1.5}, label=label, gid=f"{s}:{o}:{col}")
+            ax.set_yticks(np.arange(len(params)), params)
+            ax.invert_yaxis()
+            ax.axvline(0, color="black", linewidth=0.6)
+            if i == 0:
+                ax.set_title(state_title(s))
+            if j == 0:
+                ax.set_ylabel(f"{o}\n(parameter)")
+            if i == len(outcomes) - 1:
+                ax.set_xlabel(xlabel)
+    fig.suptitle(title)
+    fig.legend(handles=[Patch(facecolor="#444444", alpha=a, label=lab) for _, _, a, lab in bars], loc="outside lower center", ncols=len(bars), frameon=False)
+    return fig
+
+
+def sensitivity(indices: pd.DataFrame, states: Sequence[str] | None = None, scenario: str | None = None) -> Figure:
+    """Bar charts of Sobol S1/ST (with confidence intervals) or Morris μ*/σ, per state (columns) and outcome (rows)."""
+    about = f"{scenario}: " if scenario else ""
+    if {"S1", "ST"} <= set(indices.columns):
+        bars = [("S1", "S1_conf", 0.45, "first order S1"), ("ST", "ST_conf", 1.0, "total order ST")]
+        return _index_panels(indices, states, bars, "Sobol index (fraction of output variance)", f"{about}Sobol indices of outcomes at the horizon (bars: 95% bootstrap intervals)")
+    if {"mu_star", "sigma"} <= set(indices.columns):
+        bars = [("mu_star", "mu_star_conf", 1.0, "μ* (mean |elementary effect|)"), ("sigma", None, 0.45, "σ (spread: interactions, non-linearity)")]
+        return _index_panels(indices, states, bars, "elementary effect (outcome units per parameter range)", f"{about}Morris screening of outcomes at the horizon")
+    raise CasimError("not an indices table: needs S1/ST (Sobol) or mu_star/sigma (Morris) columns")
+
+
+def tornado(table: pd.DataFrame) -> Figure:
+    """Tornado chart: the outcome at each parameter's low and high value, widest swing at the top."""
+    state, outcome, scen = (table.attrs.get(k, "") for k in ("state", "outcome", "scenario"))
+    fig = Figure(figsize=(6.8, 1.2 + 0.4 * len(table)), layout="constrained")
+    ax = fig.add_subplot()
+    base = float(table["base"].iloc[0])
+    ypos = np.arange(len(table))
+    c = colour(outcome)
+    ax.barh(ypos, table["at_low"] - base, left=base, color=c, alpha=0.45, label="parameter at its low value", gid="low")
+    ax.barh(ypos, table["at_high"] - base, left=base, color=c, alpha=1.0, label="parameter at its high value", gid="high")
+    ax.axvline(base, color="black", linewidth=1)
+    ax.set_yticks(ypos, [f"{p}\n[{lo:.3g}, {hi:.3g}]" for p, lo, hi in zip(table["parameter"], table["low"], table["high"])])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{state} {outcome_label(outcome)} at the horizon (mean over runs)")
+    ax.set_title(f"{scen}: one-at-a-time changes around the scenario (line: scenario as given)")
+    ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def discovery(df: pd.DataFrame, box: _discovery.Box) -> Figure:
+    """The runs over the box's two most restricted parameters, the box drawn, and every parameter's range in the box."""
+    name = scenarios_of(df)[0]
+    params = list(box.limits.index)
+    shown = (box.restricted + [p for p in params if p not in box.restricted])[:2]
+    runs = _response.per_run(df, box.state, "dominant", params)
+    hit = (runs["dominant"] == box.partner).to_numpy()
+    ncols = 3 if box.trajectory is not None else 2
+    fig = Figure(figsize=(4.6 * ncols, 4.4), layout="constrained")
+    axes = fig.subplots(1, ncols)
+    ax = axes[0]
+    if len(shown) == 2:
+        px, py = shown
+        ax.scatter(runs.loc[~hit, px], runs.loc[~hit, py], s=8, color="#BBBBBB", label="other runs", gid="others")
+        ax.scatter(runs.loc[hit, px], runs.loc[hit, py], s=8, color=colour(box.partner), label=f"{box.partner} dominant", gid="hits")
+        (x0, x1), (y0, y1) = box.limits.loc[px, ["low", "high"]], box.limits.loc[py, ["low", "high"]]
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.5, gid="box"))
+        ax.set_xlabel(parameter_label(px))
+        ax.set_ylabel(parameter_label(py))
+    else:
+        px = shown[0]
+        ax.scatter(runs[px], hit.astype(float), s=8, c=[colour(box.partner) if h else "#BBBBBB" for h in hit])
+        ax.axvspan(*box.limits.loc[px, ["low", "high"]], color="black", alpha=0.1, gid="box")
+        ax.set_xlabel(parameter_label(px))
+        ax.set_ylabel(f"{box.partner} dominant (1 = yes)")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(f"coverage {box.coverage:.2f}, density {box.density:.2f}, mass {box.mass:.2f}")
+    ax = axes[1]
+    lim = box.limits
+    full_lo = runs[params].min()
+    full_hi = runs[params].max()
+    rng = (full_hi - full_lo).where(lambda s: s > 0, 1.0)
+    for k, p in enumerate(params):
+        lo = (lim.loc[p, "low"] - full_lo[p]) / rng[p]
+        hi = (lim.loc[p, "high"] - full_lo[p]) / rng[p]
+        ax.plot([0, 1], [k, k], color="#DDDDDD", linewidth=6, solid_capstyle="butt")
+        ax.plot([lo, hi], [k, k], color=colour(box.partner) if lim.loc[p, "restricted"] else "#999999", linewidth=6, solid_capstyle="butt", gid=f"range:{p}")
+        ax.text(1.02, k, f"[{lim.loc[p, 'low']:.3g}, {lim.loc[p, 'high']:.3g}]", va="center", fontsize=8)
+    ax.set_yticks(np.arange(len(params)), params)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.35)
+    ax.set_xlabel("position in the sampled range (fraction, 0-1)")
+    ax.set_title("box limits (coloured: restricted)")
+    if box.trajectory is not None:
+        ax = axes[2]
+        t = box.trajectory
+        ax.plot(t["coverage"], t["density"], color="#444444", marker=".", gid="trajectory")
+        sel = t.attrs.get("selected")
+        if sel is not None:
+            ax.plot(t["coverage"].iloc[sel], t["density"].iloc[sel], marker="o", markersize=9, color=colour(box.partner), gid="selected")
+        ax.set_xlabel("coverage (fraction of runs of interest in the box)")
+        ax.set_ylabel("density (fraction of runs in the box of interest)")
+        ax.set_title("PRIM peeling trajectory")
+    fig.suptitle(f"{name}: where {state_title(box.state)} ends with {box.partner} dominant ({box.method.upper()}, {box.runs} runs)")
+    return fig
+
+
+def partner_to_discover(df: pd.DataFrame, state: str) -> str:
+    """The power whose share of runs as the state's dominant partner at the horizon is nearest one half (the most open question)."""
+    runs = _response.per_run(df, state, "dominant", [])
+    freq = runs["dominant"].value_counts(normalize=True)
+    return str((freq - 0.5).abs().idxmin())
+
+
+def render(
+    kind: str,
+    df: pd.DataFrame,
+    state: str | None = None,
+    problem: Mapping | None = None,
+    design: Mapping | None = None,
+    outcome: str | None = None,
+    partner: str | None = None,
+) -> Figure:
+    """The figure of one ``kind`` for a results table (``problem``/``design`` from a sweep's manifest for sweep kinds)."""
+    check_choice("figure kind", kind, KINDS)
+    states = None if state is None else [state]
+    if kind == "trajectories":
+        return trajectories(df, states)
+    if kind == "ternary":
+        return ternary(df, states)
+    if kind == "compare":
+        if len(scenarios_of(df)) < 2:
+            raise CasimError("a comparison needs a table with two or more scenarios (write one with `casim compare`)")
+        return compare(df, states)
+    if kind == "sweep":
+        return sweep(df, state, outcome=outcome or "dominant", problem=problem)
+    if kind == "sensitivity":
+        if problem is None:
+            raise CasimError("sensitivity needs the sweep's problem (its manifest.json beside the results)")
+        method = _sensitivity.method_of(design)
+        outcomes = None if outcome is None else [outcome]
+        idx = (_sensitivity.sobol if method == "sobol" else _sensitivity.morris)(df, problem, states, outcomes)
+        return sensitivity(idx, scenario=scenarios_of(df)[0])
+    state = state or states_of(df)[0]
+    partner = partner or partner_to_discover(df, state)
+    box = _discovery.discover(df, state, partner, problem=problem)
+    return discovery(df, box)
+
+
+__all__ = [
+    "FALLBACK_COLOURS",
+    "KINDS",
+    "POWER_COLOURS",
+    "colour",
+    "compare",
+    "differences",
+    "discovery",
+    "render",
+    "save",
+    "sensitivity",
+    "stacked",
+    "sweep",
+    "sweep_line",
+    "sweep_map",
+    "ternary",
+    "tornado",
+    "trajectories",
+]
