@@ -19,6 +19,7 @@ from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from . import calibration
 from .analysis import discovery as _discovery
@@ -168,11 +169,11 @@ def ternary(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenari
     # mpltern's automatic title and label placement is slow under a layout engine: place them by hand
     fig, axes = _grid(len(states), 3, size=(4.2, 4.0), layout=None, projection="ternary")
     rows = -(-len(states) // 3)
-    fig.subplots_adjust(left=0.07, right=0.93, bottom=0.1 / rows + 0.04, top=1 - 0.12 / rows, wspace=0.55, hspace=0.6)
+    fig.subplots_adjust(left=0.07, right=0.93, bottom=0.1 / rows + 0.05, top=1 - 0.26 / rows, wspace=0.6, hspace=0.85)
     start_date, end_date = str(df.loc[df["step"].idxmin(), "date"]), str(last["date"].iloc[0])
     for ax, s in zip(axes, states):
         cloud = last[last["state"].astype(str) == s]
-        ax.scatter(cloud[t], cloud[l], cloud[r], s=6, color="#999999", alpha=0.5, linewidths=0, gid=f"{s}:cloud")
+        ax.scatter(cloud[t], cloud[l], cloud[r], s=7, color="#777777", alpha=0.6, linewidths=0, gid=f"{s}:cloud")
         path = mean_path(df, s)
         ax.plot(path[t], path[l], path[r], color="black", linewidth=1.5, gid=f"{s}:path")
         ax.scatter(path[t].iloc[:1], path[l].iloc[:1], path[r].iloc[:1], marker="o", s=40, facecolor="white", edgecolor="black", zorder=3, gid=f"{s}:start")
@@ -183,7 +184,7 @@ def ternary(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenari
         ax.taxis.set_tick_params(colors=colour(t))
         ax.laxis.set_tick_params(colors=colour(l))
         ax.raxis.set_tick_params(colors=colour(r))
-        ax.set_title(state_title(s), y=1.13)
+        ax.set_title(state_title(s), y=1.2, fontweight="bold")
     fig.suptitle(f"{name}: path of the mean alignment, {start_date} to {end_date} (shares, fraction 0-1)")
     fig.legend(
         handles=[
@@ -262,12 +263,15 @@ def differences(diff: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Fi
             err = np.vstack([r["difference"] - r["ci_low"], r["ci_high"] - r["difference"]])
             ax.errorbar(r["difference"], y, xerr=err, fmt="o", color=colour(o), markersize=4, capsize=2, label=o, gid=f"{s}:{o}:diff")
         ax.axvline(0, color="black", linewidth=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_yticks(np.arange(len(scen)), scen)
         ax.invert_yaxis()
         ax.set_title(state_title(s))
         ax.set_xlabel("difference from baseline (share, fraction)")
-    base, date = diff["baseline"].iloc[0], diff["date"].iloc[0]
-    fig.suptitle(f"Difference from {base} at {date} (mean, 95% interval)")
+    base = diff["baseline"].iloc[0]
+    dates = set(diff["date"]) | set(diff.get("baseline_date", diff["date"]))
+    when = f"at {dates.pop()}" if len(dates) == 1 else "at each scenario's horizon"
+    fig.suptitle(f"Scenarios' difference from {base} {when} (mean, 95% interval)")
     _legend(fig, [o for o in outcomes if o != "hedging"], [Patch(facecolor=HEDGING_COLOUR, label="hedging")] if "hedging" in outcomes else [])
     return fig
 
@@ -492,11 +496,7 @@ def render(
     if kind == "sweep":
         return sweep(df, state, outcome=outcome or "dominant", problem=problem)
     if kind == "sensitivity":
-        if problem is None:
-            raise CasimError("sensitivity needs the sweep's problem (its manifest.json beside the results)")
-        method = _sensitivity.method_of(design)
-        outcomes = None if outcome is None else [outcome]
-        idx = (_sensitivity.sobol if method == "sobol" else _sensitivity.morris)(df, problem, states, outcomes)
+        idx = _sensitivity.from_manifest(df, {"problem": problem, "design": design}, states, None if outcome is None else [outcome])
         return sensitivity(idx, scenario=scenarios_of(df)[0])
     state = state or states_of(df)[0]
     partner = partner or partner_to_discover(df, state)

@@ -280,7 +280,10 @@ def _read_yaml(path: Path) -> _Doc:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f"{name}:{mark.line + 1}" if mark else name
-        raise CasimError(f"malformed YAML: {e.problem or e.context}", where=line) from None
+        context = ""
+        if e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
+            context = f" ({e.context} that starts on line {e.context_mark.line + 1})"
+        raise CasimError(f"malformed YAML: {e.problem or e.context}{context}", where=line) from None
     except yaml.YAMLError as e:
         raise CasimError(f"malformed YAML: {e}", where=name) from None
     if data is None:
@@ -391,55 +394,38 @@ def parse_set(items: Iterable[str]) -> list[tuple[str, str]]:
 
 def _valid_keys(loc: tuple) -> list[str]:
     """The keys allowed at a location of the schema (for 'did you mean')."""
-    model: Any = ScenarioFile
+    node: Any = ScenarioFile
     for part in loc:
-        if model is None:
+        node = _child(node, part)
+        if node is None:
             return []
-        if isinstance(part, int):
-            model = ShockSpec if model is list else None
-            continue
-        fields = getattr(model, "model_fields", None)
-        if fields is None:
-            return []
-        f = fields.get(part) or next((v for v in fields.values() if v.alias == part), None)
-        if f is None:
-            if model is ScenarioFile and part == "powers":
-                return []
-            return []
-        ann = f.annotation
-        model = _unwrap(ann)
-        if part == "powers" and model is dict:
-            model = "powers"
-        if model == "powers":
-            model = _PowerLookup
-        if part == "shocks":
-            model = list
-    return _fields_of(model)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [v.alias or k for k, v in node.model_fields.items()]
+    return []
 
 
-class _PowerLookup:
-    pass
-
-
-def _unwrap(ann):
+def _child(node, part):
+    """The schema node under ``part``: a model class, or ("dict"|"list", item node)."""
     import typing
 
-    args = typing.get_args(ann)
-    origin = typing.get_origin(ann)
-    if origin is dict:
-        return dict
-    if origin is list:
-        return list
-    for a in args or (ann,):
-        if isinstance(a, type) and issubclass(a, BaseModel):
-            return a
-    return None
-
-
-def _fields_of(model) -> list[str]:
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return [v.alias or k for k, v in model.model_fields.items()]
-    return []
+    if isinstance(node, tuple):
+        return node[1]
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return None
+    fields = node.model_fields
+    f = fields.get(part) or next((v for v in fields.values() if v.alias == part), None)
+    if f is None:
+        return None
+    ann = f.annotation
+    for _ in range(3):  # unwrap Optional / Annotated
+        origin = typing.get_origin(ann)
+        if origin in (dict, list):
+            return ("dict" if origin is dict else "list", typing.get_args(ann)[-1])
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if not args:
+            break
+        ann = args[0]
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
 def _where(origins: dict, loc: tuple, source: str) -> str:

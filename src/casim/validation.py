@@ -224,6 +224,11 @@ def score(
     cs = checks(scenarios, resolutions)
     batched = {k: v[None] for k, v in trajectories.items()}
     values = evaluate(cs, scenarios, batched, vote_params)
+    fitted_votes: dict[str, str] = {}
+    for r in resolutions:
+        if r.role == "fitted":
+            for state, vote in r.observed.items():
+                fitted_votes.setdefault(state, vote)
     rows = []
     for c in cs:
         sc = scenarios[c.scenario]
@@ -243,6 +248,8 @@ def score(
                 "value": float(values[c.id][0]),
                 "support": support,
                 "passed": bool(passed(c, values)[0]),
+                # the naive comparator for held-out votes: the state repeats its fitted (ES-11/6) vote
+                "persistence": (fitted_votes.get(c.state) == c.observed) if c.role == "held_out" else None,
                 "source": c.source,
             }
         )

@@ -8,6 +8,7 @@ model implicitly (:func:`compare.run_scenarios` and
 
 from .compare import differences, run_scenarios
 from .discovery import Box, discover
+from .inputs import load
 from .response import response_grid, response_line
 from .sensitivity import morris, one_at_a_time, sobol, tornado
 from .summary import bands, dominant, horizon, mean_path, powers_of
@@ -19,6 +20,7 @@ __all__ = [
     "discover",
     "dominant",
     "horizon",
+    "load",
     "mean_path",
     "morris",
     "one_at_a_time",

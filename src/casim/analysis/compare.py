@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .. import api
+from .. import __version__, api
 from ..errors import CasimError
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
@@ -57,8 +57,8 @@ def run_scenarios(
 ) -> pd.DataFrame:
     """Run each scenario with the same base seed and replicate count (common random numbers) and combine them.
 
-    Defaults come from the first scenario. ``df.attrs["manifests"]`` maps each
-    scenario name to its run's manifest.
+    Defaults come from the first scenario. ``df.attrs["manifest"]`` holds the
+    comparison's settings and each scenario's own manifest.
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if not loaded:
@@ -67,7 +67,12 @@ def run_scenarios(
     seed = loaded[0].seed if seed is None else seed
     tables = [api.run(s, replicates=replicates, seed=seed, engine=engine, progress=progress) for s in loaded]
     out = combine(tables)
-    out.attrs["manifests"] = {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables)}
+    out.attrs["manifest"] = {
+        "casim_version": __version__,
+        "comparison": {"scenarios": [s.name for s in loaded], "seed": seed, "replicates": replicates, "engine": engine},
+        "seeds": "every scenario uses the same per-run seeds (casim.seeding.run_seed(seed, i)): common random numbers",
+        "scenarios": {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables)},
+    }
     return out
 
 
@@ -97,7 +102,7 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
             b = base[base["state"].astype(str) == state]
             o = other[other["state"].astype(str) == state]
             if paired:
-                m = b.set_index("seed")[outcomes].join(o.set_index("seed")[outcomes], lsuffix="_b", rsuffix="_o", how="inner")
+                m = b[["seed", *outcomes]].merge(o[["seed", *outcomes]], on="seed", suffixes=("_b", "_o"))
             for out in outcomes:
                 xb, xo = b[out].to_numpy(float), o[out].to_numpy(float)
                 if paired:
@@ -115,6 +120,7 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
                         "state": state,
                         "outcome": out,
                         "date": str(o["date"].iloc[0]),
+                        "baseline_date": str(b["date"].iloc[0]),
                         "baseline_mean": float(xb.mean()),
                         "scenario_mean": float(xo.mean()),
                         "difference": diff,
@@ -133,3 +139,13 @@ def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     sa = a.groupby("run")["seed"].first()
     sb = b.groupby("run")["seed"].first()
     return sa.is_unique and sb.is_unique and set(sa) == set(sb)
+
+
+def difference_summary(diff: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """A printable view of :func:`differences`: one row per scenario and state, "diff [low, high]" per outcome."""
+    text = diff.assign(
+        cell=[f"{d:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]" for d, lo, hi in zip(diff["difference"], diff["ci_low"], diff["ci_high"])]
+    )
+    out = text.pivot(index=["scenario", "state"], columns="outcome", values="cell")
+    order = list(pd.unique(diff["outcome"]))
+    return out[order].reindex(pd.MultiIndex.from_frame(diff[["scenario", "state"]].drop_duplicates()))

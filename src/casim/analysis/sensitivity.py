@@ -215,6 +215,20 @@ def method_of(design: Mapping | None) -> str:
     raise CasimError(f"sensitivity indices need a sobol or morris design, not {method or 'an unknown design'!r}")
 
 
+def from_manifest(
+    df: pd.DataFrame, manifest: Mapping, states: Sequence[str] | None = None, outcomes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Sobol or Morris indices of a sweep's table, as its manifest's design and problem say."""
+    problem = manifest.get("problem")
+    if not problem:
+        raise CasimError("the results have no SALib problem in manifest.json: sensitivity indices need a sweep's results")
+    design = manifest.get("design") or {}
+    options = design.get("options") or {}
+    if method_of(design) == "sobol":
+        return sobol(df, problem, states, outcomes, calc_second_order=options.get("second_order"))
+    return morris(df, problem, states, outcomes, num_levels=options.get("num_levels"))
+
+
 def one_at_a_time(
     scenario: Scenario | str | Path,
     parameters: Mapping[str, tuple[float, float]] | Iterable[str],

@@ -13,8 +13,8 @@ import sys
 from .. import __version__
 from ..errors import CasimError
 
-COMMANDS = ["run", "check", "schema", "sweep"]
-MODULES = {"run": "run", "check": "run", "schema": "run"}
+COMMANDS = ["run", "check", "schema", "sweep", "votes", "validate", "calibrate", "plot", "compare", "sensitivity"]
+MODULES = {"run": "run", "check": "run", "schema": "run", "votes": "validate", "validate": "validate", "calibrate": "validate", "compare": "plot", "sensitivity": "plot"}
 
 
 def parser() -> argparse.ArgumentParser:

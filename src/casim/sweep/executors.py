@@ -28,6 +28,15 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _context():
+    """forkserver where there is one (one import of casim, then cheap forks; safe with threads), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["casim.sweep.runner"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 @contextmanager
 def open_pool(executor: str | Executor | None = None, workers: int = 1, scheduler: str | None = None, window: int | None = None):
     """Yield a :class:`Pool`; executors made here are shut down on exit, ones passed in are left open."""
@@ -45,7 +54,7 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
         if workers == 1:
             yield Pool(None, 1, "1 process (serial)")
             return
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _context()
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
         try:
             yield Pool(ex, window or 2 * workers, f"{workers} local processes")

@@ -132,6 +132,19 @@ def _scenario(group: Group) -> Scenario:
     return sc
 
 
+@dataclass(frozen=True)
+class _Dates:
+    """What :func:`casim.results.table` reads of a scenario, with only the kept dates (for summaries)."""
+
+    name: str
+    states: tuple
+    powers: tuple
+    kept: list
+
+    def dates(self) -> list[str]:
+        return self.kept
+
+
 def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     """The results table of one chunk."""
     n = job.hi - job.lo
@@ -145,12 +158,16 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
         if traj is None:
             traj = np.empty((n, *t.shape[1:]))
         traj[g.positions] = t
-    df = results.table(base, traj, seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
-    if job.keep_steps is not None:
-        df = df[df["step"].isin(job.keep_steps)].reset_index(drop=True)
-        shares = df[list(base.powers)].to_numpy()
-        dominant = pd.Categorical.from_codes(shares.argmax(axis=1), categories=list(base.powers))
-        df.insert(df.columns.get_loc("hedging") + 1, "dominant", dominant)
+    if job.keep_steps is None:
+        return results.table(base, traj, seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
+    steps = np.asarray(job.keep_steps)
+    dates = base.dates()
+    view = _Dates(base.name, base.states, base.powers, [dates[s] for s in steps])
+    df = results.table(view, traj[:, steps], seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
+    df["step"] = steps[df["step"].to_numpy()]
+    shares = df[list(base.powers)].to_numpy()
+    dominant = pd.Categorical.from_codes(shares.argmax(axis=1), categories=list(base.powers))
+    df.insert(df.columns.get_loc("hedging") + 1, "dominant", dominant)
     return df
 
 

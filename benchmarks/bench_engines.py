@@ -1,0 +1,77 @@
+"""Ensemble engine vs Mesa path on the same design, in one process.
+
+    python3 benchmarks/bench_engines.py [--runs 2000] [--mesa-runs 200]
+
+Design: a Latin hypercube (SALib) over 8 parameters around the baseline,
+32 quarters (2023Q1..2031Q1), one seed per run. Both engines run the first
+``--mesa-runs`` design points (so the ratio compares like with like and the
+results are checked equal); the ensemble also runs the whole design. Prints
+run-quarters per second for each and their ratio. Pinned to one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from SALib.sample import latin  # noqa: E402
+
+from casim import api, seeding  # noqa: E402
+from casim.scenario import load_scenario  # noqa: E402
+
+BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.yaml"
+PARAMETERS = {
+    "west.sanctions": [0.0, 1.0],
+    "russia.economy": [0.5, 1.2],
+    "china.trade": [0.7, 1.5],
+    "russia.coercion": [0.0, 0.6],
+    "region.integration": [0.5, 2.0],
+    "region.afghan_threat": [0.0, 0.8],
+    "model.coupling": [0.0, 0.8],
+    "TKM.stubbornness": [0.3, 0.8],
+}
+
+
+def rate(fn, runs: int, quarters: int, repeat: int = 3) -> tuple[float, np.ndarray]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return runs * quarters / best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--mesa-runs", type=int, default=200)
+    args = ap.parse_args()
+    sc = load_scenario(BASELINE, [("end", "2031Q1")])
+    problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS), "bounds": list(PARAMETERS.values())}
+    design = latin.sample(problem, args.runs, seed=7)
+    values = {name: design[:, i] for i, name in enumerate(PARAMETERS)}
+    seeds = seeding.run_seeds(2024, args.runs)
+    m = args.mesa_runs
+    head = {k: v[:m] for k, v in values.items()}
+
+    api.simulate(sc, seeds[:2], {k: v[:2] for k, v in values.items()}, engine="ensemble")  # warm up
+    mesa_rate, mesa_out = rate(lambda: api.simulate(sc, seeds[:m], head, engine="mesa"), m, sc.steps, repeat=1)
+    ens_head_rate, ens_head = rate(lambda: api.simulate(sc, seeds[:m], head, engine="ensemble"), m, sc.steps)
+    ens_rate, _ = rate(lambda: api.simulate(sc, seeds, values, engine="ensemble"), args.runs, sc.steps)
+    diff = np.abs(mesa_out - ens_head).max()
+
+    print(f"design: Latin hypercube over {len(PARAMETERS)} parameters, {sc.steps} quarters, one thread")
+    print(f"mesa      {m:>6} runs: {mesa_rate:>12,.0f} run-quarters/s")
+    print(f"ensemble  {m:>6} runs: {ens_head_rate:>12,.0f} run-quarters/s   (same runs; max |difference| {diff:.1e})")
+    print(f"ensemble  {args.runs:>6} runs: {ens_rate:>12,.0f} run-quarters/s")
+    print(f"ratio ensemble/mesa (whole design vs mesa): {ens_rate / mesa_rate:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()

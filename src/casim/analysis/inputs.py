@@ -1,0 +1,58 @@
+"""Reading a results folder for analysis: the table and the manifest beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CasimError
+from .summary import check_table
+
+
+def load(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """The results table at ``path`` (a folder or a file) and its ``manifest.json`` ({} when there is none)."""
+    import casim
+
+    path = Path(path)
+    df = casim.read_results(path)
+    check_table(df, where=str(path))
+    folder = path if path.is_dir() else path.parent
+    m = folder / "manifest.json"
+    if not m.exists():
+        return df, {}
+    try:
+        manifest = json.loads(m.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise CasimError(f"unreadable manifest: {e}", where=str(m)) from None
+    return df, manifest if isinstance(manifest, dict) else {}
+
+
+def figure_path(results: str | Path, kind: str) -> Path:
+    """Default place of a figure made from a results folder: ``<folder>/figures/<kind>`` (.png and .svg)."""
+    results = Path(results)
+    folder = results if results.is_dir() else results.parent
+    return folder / "figures" / kind
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV atomically (temporary file, then rename); ``.csv`` is added if missing."""
+    path = Path(path)
+    if path.suffix != ".csv":
+        path = path.with_name(path.name + ".csv")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            df.to_csv(tmp, index=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise CasimError(f"cannot write table: {e.strerror or e}", where=str(path)) from None
+    return path

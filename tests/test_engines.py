@@ -1,0 +1,146 @@
+"""The ensemble engine and the Mesa model are one model: same kernel, same numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import casim
+from casim import api, ensemble, seeding
+from casim.scenario import load_scenario, scenario_from_dict
+
+SCENARIOS = sorted(Path(__file__).parents[1].joinpath("scenarios").glob("*.yaml"))
+EQUIVALENCE_TOL = 1e-12
+
+
+def _noise_off(path: Path):
+    return load_scenario(path, [("model.noise", 0.0)])
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_engines_agree_within_1e12_without_noise_for_every_shipped_scenario(path):
+    sc = _noise_off(path)
+    seeds = seeding.run_seeds(11, 2)
+    mesa = api.simulate(sc, seeds, engine="mesa")
+    ens = api.simulate(sc, seeds, engine="ensemble")
+    assert mesa.shape == ens.shape == (2, sc.steps + 1, 5, len(sc.powers))
+    assert np.abs(mesa - ens).max() < EQUIVALENCE_TOL
+
+
+def test_engines_agree_with_noise_on_for_the_same_seeds():
+    sc = load_scenario(SCENARIOS[0])
+    seeds = seeding.run_seeds(3, 4)
+    mesa = api.simulate(sc, seeds, engine="mesa")
+    ens = api.simulate(sc, seeds, engine="ensemble")
+    assert np.abs(mesa - ens).max() < EQUIVALENCE_TOL
+
+
+def test_engines_agree_with_per_run_parameters_and_shock_values():
+    sc = scenario_from_dict(
+        {
+            "schema": 1,
+            "name": "swept",
+            "shocks": [
+                {"at": "2024Q2", "ramp": {"west.sanctions": 0.9}, "over": 4, "id": "tighten"},
+                {"at": "2026Q1", "pulse": {"region.afghan_threat": 0.7}, "over": 2},
+            ],
+        }
+    )
+    seeds = seeding.run_seeds(5, 6)
+    values = {
+        "russia.economy": np.linspace(0.5, 1.2, 6),
+        "KAZ.stubbornness": np.array([0.1, 0.1, 0.4, 0.4, 0.2, 0.2]),
+        "shocks.tighten.west.sanctions": np.linspace(0.2, 1.0, 6),
+    }
+    mesa = api.simulate(sc, seeds, values, engine="mesa")
+    ens = api.simulate(sc, seeds, values, engine="ensemble")
+    assert np.abs(mesa - ens).max() < EQUIVALENCE_TOL
+    # the per-run values did something: runs differ beyond the noise
+    assert np.abs(ens[0, -1] - ens[-1, -1]).max() > 0.01
+
+
+def test_horizon_distributions_agree_between_engines_ks():
+    """Two-sample KS on each state's share toward each power at the horizon, 500 replicates a side.
+
+    The two sides use different seeds (independent samples); p > 0.01 for every
+    state and power. Fixed seeds make the test deterministic.
+    """
+    sc = load_scenario(SCENARIOS[0])
+    n = 500
+    mesa = api.simulate(sc, seeding.run_seeds(101, n), engine="mesa")[:, -1]
+    ens = api.simulate(sc, seeding.run_seeds(202, n), engine="ensemble")[:, -1]
+    worst = 1.0
+    for s in range(mesa.shape[1]):
+        for p in range(mesa.shape[2]):
+            worst = min(worst, stats.ks_2samp(mesa[:, s, p], ens[:, s, p]).pvalue)
+    assert worst > 0.01
+
+
+def test_batch_size_does_not_change_results():
+    sc = load_scenario(SCENARIOS[0])
+    seeds = seeding.run_seeds(9, 10)
+    values = {"west.sanctions": np.linspace(0, 1, 10)}
+    a = ensemble.simulate(sc, seeds, values, batch_size=3)
+    b = ensemble.simulate(sc, seeds, values, batch_size=10)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_replicates_share_a_start_and_differ_by_noise_only():
+    sc = load_scenario(SCENARIOS[0])
+    traj = ensemble.simulate(sc, seeding.run_seeds(1, 3))
+    np.testing.assert_array_equal(traj[0, 0], traj[1, 0])
+    assert not np.array_equal(traj[0, -1], traj[1, -1])
+
+
+def test_shares_stay_on_the_simplex():
+    sc = load_scenario(SCENARIOS[0])
+    traj = ensemble.simulate(sc, seeding.run_seeds(2, 50))
+    assert (traj > 0).all()
+    np.testing.assert_allclose(traj.sum(-1), 1.0, atol=1e-12)
+
+
+def test_same_seed_gives_identical_table():
+    sc = load_scenario(SCENARIOS[0])
+    a = casim.run(sc, replicates=5, seed=42)
+    b = casim.run(sc, replicates=5, seed=42)
+    assert a.equals(b)
+
+
+def test_different_seeds_give_different_tables():
+    sc = load_scenario(SCENARIOS[0])
+    a = casim.run(sc, replicates=5, seed=42)
+    b = casim.run(sc, replicates=5, seed=43)
+    assert not np.allclose(a["russia"], b["russia"])
+    assert set(a["seed"]).isdisjoint(set(b["seed"]))
+
+
+def test_run_seeds_do_not_depend_on_how_runs_are_chunked():
+    whole = seeding.run_seeds(77, 10)
+    parts = np.concatenate([seeding.run_seeds(77, 4), seeding.run_seeds(77, 6, start=4)])
+    np.testing.assert_array_equal(whole, parts)
+    spawned = np.random.SeedSequence(77).spawn(10)
+    assert seeding.run_seed(77, 3) == seeding.run_seed(77, 3)
+    assert spawned[3].spawn_key == (3,)
+    hi, lo = spawned[3].generate_state(2, np.uint32)
+    assert seeding.run_seed(77, 3) == ((int(hi) & 0x7FFFFFFF) << 32 | int(lo))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 2**63 - 1, 20230101])
+def test_fast_pcg64_states_equal_numpy(seed):
+    assert seeding.pcg64_states([seed])[0] == np.random.PCG64(seed).state
+
+
+def test_fast_pcg64_states_equal_numpy_for_many_seeds():
+    seeds = seeding.run_seeds(123, 500)
+    fast = seeding.pcg64_states(seeds)
+    assert all(f == np.random.PCG64(int(s)).state for f, s in zip(fast, seeds, strict=True))
+
+
+def test_ensemble_noise_stream_equals_default_rng():
+    seeds = seeding.run_seeds(4, 3)
+    draws = ensemble._noise(seeds, (7, 5, 3))
+    for r, s in enumerate(seeds):
+        np.testing.assert_array_equal(draws[r], np.random.default_rng(int(s)).standard_normal((7, 5, 3)))

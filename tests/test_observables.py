@@ -1,0 +1,227 @@
+"""Observables: hedging, dominant partner, the vote model, resolution files and ``casim votes``."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import casim
+from casim import observables as obs
+from casim.cli import main
+from casim.seeding import run_seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+HINDCAST = ROOT / "scenarios" / "hindcast_2021.yaml"
+ES11_6 = ROOT / "scenarios" / "resolutions" / "unga_es11_6.yaml"
+HELD_OUT = ROOT / "scenarios" / "resolutions" / "unga_held_out.yaml"
+POWERS = ("russia", "west", "china")
+STATES = ("KAZ", "KGZ", "TJK", "UZB", "TKM")
+
+
+def one_line_error(code: int, err: str) -> str:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casim: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# -- hedging and dominant partner ---------------------------------------------------
+
+
+def test_hedging_is_one_at_equidistance_and_zero_at_a_corner():
+    h = obs.hedging(np.array([[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]))
+    assert h[0] == pytest.approx(1.0)
+    assert h[1] == pytest.approx(0.0, abs=1e-9)
+    assert h[2] == pytest.approx(np.log(2) / np.log(3))
+
+
+def test_dominant_partner_is_largest_share_with_margin_over_second():
+    idx, margin = obs.dominant(np.array([[0.2, 0.5, 0.3], [0.7, 0.1, 0.2]]))
+    assert idx.tolist() == [1, 0]
+    assert margin == pytest.approx([0.2, 0.5])
+
+
+def test_indicators_add_dominant_partner_and_margin_to_results_table():
+    df = casim.run(casim.load_scenario(BASELINE), replicates=2, seed=1)
+    out = obs.indicators(df, POWERS)
+    row = out.iloc[0]
+    shares = row[list(POWERS)].to_numpy(dtype=float)
+    assert row["dominant"] == POWERS[int(shares.argmax())]
+    assert row["margin"] == pytest.approx(np.sort(shares)[-1] - np.sort(shares)[-2])
+    assert len(out) == len(df)
+
+
+# -- the vote model ---------------------------------------------------------------
+
+
+alignments = st.lists(st.floats(0.01, 1.0), min_size=15, max_size=15).map(
+    lambda xs: (lambda a: a / a.sum(-1, keepdims=True))(np.array(xs).reshape(5, 3))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(alignments, st.sampled_from(obs.KINDS))
+def test_vote_probabilities_are_a_distribution_over_four_outcomes(a, kind):
+    p = obs.vote_probabilities(a, POWERS, obs.doctrines(STATES), kind)
+    assert p.shape == (5, 4)
+    assert np.all(p >= 0)
+    assert p.sum(-1) == pytest.approx(np.ones(5))
+
+
+@pytest.mark.parametrize("kind", ["condemnation", "peace_terms", "suspension"])
+def test_leaning_west_raises_yes_and_lowers_no(kind):
+    # same hedging index (a permutation), west and russia swapped
+    toward_russia = np.array([[0.7, 0.1, 0.2]] * 5)
+    toward_west = np.array([[0.1, 0.7, 0.2]] * 5)
+    d = obs.doctrines(STATES)
+    p_r = obs.vote_probabilities(toward_russia, POWERS, d, kind)
+    p_w = obs.vote_probabilities(toward_west, POWERS, d, kind)
+    assert np.all(p_w[:, 0] > p_r[:, 0])
+    assert np.all(p_w[:, 1] < p_r[:, 1])
+
+
+def test_neutral_doctrine_raises_non_participation():
+    a = np.array([[0.3, 0.3, 0.4]] * 3)
+    p = obs.vote_probabilities(a, POWERS, ["neutral", "multi_vector", "dependent"], "condemnation")
+    absent = p[:, obs.OUTCOMES.index("absent")]
+    assert absent[0] > absent[1] and absent[0] > absent[2]
+
+
+def test_precedent_risk_raises_no_on_a_suspension():
+    a = np.array([[0.6, 0.1, 0.3]] * 5)
+    d = obs.doctrines(STATES)
+    low = obs.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 0.0})
+    high = obs.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 5.0})
+    assert np.all(high[:, 1] > low[:, 1])
+
+
+def test_per_run_coefficients_equal_separate_scalar_calls():
+    rng = np.random.default_rng(3)
+    a = rng.dirichlet(np.ones(3), size=(4, 5))
+    d = obs.doctrines(STATES)
+    hedge = np.array([0.5, 2.0, 4.0, 7.0])
+    neutral = np.array([1.0, 3.0, 9.0, 11.0])
+    batch = obs.vote_probabilities(a, POWERS, d, "peace_terms", {"hedging": hedge, "doctrine.neutral": neutral})
+    for r in range(4):
+        one = obs.vote_probabilities(a[r], POWERS, d, "peace_terms", {"hedging": hedge[r], "doctrine.neutral": neutral[r]})
+        np.testing.assert_allclose(batch[r], one)
+
+
+def test_projected_probabilities_are_the_mean_over_replicates_and_vote_the_most_probable():
+    sc = casim.load_scenario(BASELINE)
+    res = obs.read_resolutions(ES11_6)
+    traj = casim.simulate(sc, run_seeds(5, 6))
+    df = obs.project_votes(sc, traj, res)
+    per_run = obs.vote_probabilities(traj[:, 0], sc.powers, obs.doctrines(sc.states), "peace_terms")
+    cols = [f"p_{o}" for o in obs.OUTCOMES]
+    np.testing.assert_allclose(df[cols].to_numpy(), per_run.mean(0))
+    assert (df["vote"] == [obs.OUTCOMES[i] for i in df[cols].to_numpy().argmax(1)]).all()
+
+
+# -- resolution files and `casim votes` -----------------------------------------
+
+
+def test_votes_cli_writes_one_row_per_text_and_state(tmp_path, capsys):
+    out = tmp_path / "votes.csv"
+    code = main(["votes", str(HINDCAST), "--resolutions", str(HELD_OUT), "--replicates", "5", "--seed", "3", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["resolution", "state", "vote", "p_yes", "p_no", "p_abstain", "p_absent"]
+    n_texts = len(obs.read_resolutions(HELD_OUT))
+    assert len(df) == n_texts * 5
+    assert set(df["state"]) == set(STATES)
+    np.testing.assert_allclose(df[["p_yes", "p_no", "p_abstain", "p_absent"]].sum(axis=1), 1.0, atol=1e-3)
+
+
+def test_same_seed_gives_identical_votes():
+    sc = casim.load_scenario(BASELINE)
+    res = obs.read_resolutions(ES11_6)
+    a = obs.votes(sc, res, replicates=4, seed=9)
+    b = obs.votes(sc, res, replicates=4, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_bare_yes_and_no_in_yaml_are_read_as_votes(tmp_path):
+    f = tmp_path / "r.yaml"
+    f.write_text("resolutions:\n  - {id: X, date: 2023-03-01, kind: suspension, role: held_out, observed: {KAZ: no, KGZ: yes}}\n")
+    (r,) = obs.read_resolutions(f)
+    assert r.observed == {"KAZ": "no", "KGZ": "yes"}
+    assert r.quarter == "2023Q1"
+
+
+def write(tmp_path, body: str) -> Path:
+    f = tmp_path / "res.yaml"
+    f.write_text(textwrap.dedent(body))
+    return f
+
+
+def votes_error(tmp_path, capsys, body: str, scenario: Path = BASELINE) -> tuple[str, Path]:
+    f = write(tmp_path, body)
+    code = main(["votes", str(scenario), "--resolutions", str(f), "--replicates", "1"])
+    return one_line_error(code, capsys.readouterr().err), f
+
+
+def test_unknown_kind_is_a_one_line_error_suggesting_the_nearest(tmp_path, capsys):
+    err, f = votes_error(tmp_path, capsys, """\
+        resolutions:
+          - id: ES-11/6
+            date: 2023-02-23
+            kind: peace_term
+        """)
+    assert f"{f}:4" in err and "unknown kind 'peace_term'" in err and "'peace_terms'" in err
+
+
+def test_date_outside_the_horizon_is_a_one_line_error(tmp_path, capsys):
+    err, f = votes_error(tmp_path, capsys, """\
+        resolutions:
+          - id: ES-11/1
+            date: 2022-03-02
+            kind: condemnation
+        """)
+    assert f"{f}:2" in err and "2022Q1" in err and "outside the horizon" in err and "2023Q1..2030Q4" in err
+
+
+def test_missing_field_is_a_one_line_error_naming_it(tmp_path, capsys):
+    err, f = votes_error(tmp_path, capsys, """\
+        resolutions:
+          - id: ES-11/6
+            date: 2023-02-23
+        """)
+    assert f"{f}:2" in err and "resolution ES-11/6 has no 'kind'" in err
+
+
+def test_duplicated_id_is_a_one_line_error_naming_both_lines(tmp_path, capsys):
+    err, f = votes_error(tmp_path, capsys, """\
+        resolutions:
+          - {id: A, date: 2023-02-23, kind: peace_terms}
+          - {id: A, date: 2023-05-01, kind: humanitarian}
+        """)
+    assert f"{f}:3" in err and "duplicate resolution id 'A'" in err and f"{f}:2" in err
+
+
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("{id: A, date: 2023-02-23, kind: peace_terms, kinds: x}", "unknown field 'kinds'"),
+        ("{id: A, date: 23/02/2023, kind: peace_terms}", "is not a date"),
+        ("{id: A, date: 2023-02-23, kind: peace_terms, role: fitted, observed: {KAZ: maybe}}", "'maybe' of KAZ is not one of"),
+        ("{id: A, date: 2023-02-23, kind: peace_terms, role: fitted, observed: {KZ: abstain}}", "unknown state 'KZ'"),
+        ("{id: A, date: 2023-02-23, kind: peace_terms, observed: {KAZ: abstain}}", "needs a role"),
+    ],
+)
+def test_other_bad_resolution_entries_are_one_line_errors(tmp_path, capsys, item, message):
+    err, f = votes_error(tmp_path, capsys, f"resolutions:\n  - {item}\n")
+    assert str(f) in err and message in err
+
+
+def test_missing_resolutions_file_is_a_one_line_error(tmp_path, capsys):
+    code = main(["votes", str(BASELINE), "--resolutions", str(tmp_path / "nope.yaml")])
+    assert "file not found" in one_line_error(code, capsys.readouterr().err)

@@ -1,0 +1,182 @@
+"""Bad scenario input: one line naming file, line and key, exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from casim.cli import main
+
+BASE = """\
+schema: 1
+name: t
+"""
+
+
+def run_check(tmp_path, capsys, text: str, name: str = "s.yaml", extra: dict[str, str] | None = None):
+    for fname, body in (extra or {}).items():
+        (tmp_path / fname).write_text(textwrap.dedent(body))
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    code = main(["check", str(path)])
+    err = capsys.readouterr().err
+    return code, err, str(path)
+
+
+def assert_one_line_error(code, err):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("casim: error: ")
+    assert "Traceback" not in err
+
+
+def test_malformed_yaml_names_line(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  west: {sanctions: 0.5\nmodel: {}\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:" in err and "malformed YAML" in err
+    line = int(err.split(f"{path}:")[1].split(":")[0])
+    assert line == 5  # where the parser found the problem ...
+    assert "starts on line 4" in err  # ... and where the unclosed mapping began
+
+
+def test_unknown_key_names_nearest_valid_key(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  west:\n    sanction: 0.8\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:5" in err
+    assert "powers.west.sanction" in err and "'sanctions'" in err
+
+
+def test_unknown_top_level_key_suggests(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "replicate: 5\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:3" in err and "'replicates'" in err
+
+
+def test_wrong_type_names_key(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "model:\n  noise: lots\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "model.noise" in err and "'lots'" in err
+
+
+def test_out_of_range_value_names_key_and_bound(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "states:\n  TKM:\n    stubbornness: 1.5\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:5" in err and "states.TKM.stubbornness" in err and "1" in err
+
+
+def test_unknown_state_names_nearest(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "states:\n  KAZX:\n    stubbornness: 0.3\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "unknown state" in err and "'KAZ'" in err
+
+
+def test_unknown_power_names_nearest(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  rusia:\n    economy: 0.5\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "unknown power 'rusia'" in err and "'russia'" in err
+
+
+def test_unknown_power_in_shock_path(tmp_path, capsys):
+    code, err, path = run_check(
+        tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {wset.sanctions: 0.9}\n"
+    )
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "'west.sanctions'" in err
+
+
+def test_shock_date_outside_horizon(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "shocks:\n  - at: 2035Q1\n    set: {west.sanctions: 0.9}\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "outside the horizon" in err and "2023Q2..2030Q4" in err
+
+
+def test_shock_value_out_of_range(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {region.afghan_threat: 3}\n")
+    assert_one_line_error(code, err)
+    assert "region.afghan_threat" in err and "out of range" in err
+
+
+def test_bad_quarter_label(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "start: 2023-01\n")
+    assert_one_line_error(code, err)
+    assert "2024Q1" in err  # says how to write it
+
+
+def test_extends_cycle(tmp_path, capsys):
+    code, err, path = run_check(
+        tmp_path, capsys, BASE + "extends: b.yaml\n", name="a.yaml",
+        extra={"b.yaml": "schema: 1\nname: b\nextends: a.yaml\n"},
+    )
+    assert_one_line_error(code, err)
+    assert "cycle" in err and "a.yaml" in err and "b.yaml" in err
+
+
+def test_extends_missing_file(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "extends: nowhere.yaml\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:3" in err and "nowhere.yaml" in err
+
+
+def test_python_tag_is_refused(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "description: !!python/object/apply:os.system ['echo hi']\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:3" in err and "!!python/object/apply:os.system" in err and "not allowed" in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code = main(["check", str(tmp_path / "absent.yaml")])
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert "absent.yaml" in err and "not found" in err
+
+
+def test_missing_required_key(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, "schema: 1\n")
+    assert_one_line_error(code, err)
+    assert "name" in err and "missing" in err
+
+
+def test_unsupported_schema_version(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, "schema: 2\nname: t\n")
+    assert_one_line_error(code, err)
+    assert "schema 1" in err
+
+
+def test_bad_set_override_names_key(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE)
+    code = main(["run", str(path), "--set", "west.sanktions=0.8", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert "west.sanktions" in err and "'sanctions'" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_set_without_equals(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE)
+    code = main(["run", str(path), "--set", "west.sanctions", "--out", str(tmp_path / "o")])
+    assert_one_line_error(code, capsys.readouterr().err)
+
+
+def test_new_power_without_exposure_is_refused(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  india: {economy: 1.0}\n")
+    assert_one_line_error(code, err)
+    assert "india" in err and "exposure" in err
+
+
+def test_sanctions_target_unknown_power(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  west: {sanctions_target: [rusia]}\n")
+    assert_one_line_error(code, err)
+    assert "'rusia'" in err and "'russia'" in err
+
+
+@pytest.mark.parametrize("replicates", ["0", "-3"])
+def test_nonpositive_replicates_refused(tmp_path, capsys, replicates):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE)
+    code = main(["run", str(path), "--replicates", replicates, "--out", str(tmp_path / "o")])
+    assert_one_line_error(code, capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()
