@@ -16,7 +16,7 @@ class CentralAsianState(Agent):
         self.index = index
         self.code = code
         self.params = dynamics.state_view(model.params, index, model.space.state_fields)
-        n = len(model.scenario.powers)
+        n = len(model.spec.powers)
         self.alignment = np.full(n, 1.0 / n)
         self.target = self.alignment
 
@@ -46,7 +46,7 @@ class Power(Agent):
         super().__init__(model)
         self.index = index
         self.name = name
-        n_states = len(model.scenario.states)
+        n_states = len(model.spec.states)
         self.engagement = np.zeros((n_states, 1))  # per state: boost to its economic levers
         self.coercion = np.zeros((n_states, 1))  # per state: coercion added to its standing level
 

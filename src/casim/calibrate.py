@@ -245,7 +245,8 @@ def run(
     scored = distances(sample_, scenarios, resolutions, replicates, seed, chunk, progress)
     table = pd.concat([sample_, scored], axis=1)
     table.index.name = "draw"
-    threshold = float(np.quantile(table["distance"], quantile))
+    k = max(1, int(np.ceil(quantile * draws)))
+    threshold = float(np.sort(table["distance"].to_numpy())[k - 1])  # the k-th closest draw
     accepted = table[table["distance"] <= threshold].sort_values("distance", kind="stable")
     rows = _summarise(prs, accepted)
     shipped = pd.DataFrame([{r["parameter"]: r["shipped"] for r in rows}])
@@ -280,7 +281,8 @@ def run(
             "distance": float(check["distance"]),
             "failed": int(check["failed"]),
         },
-        "baseline_overrides": overrides(baseline, {r["parameter"]: r["shipped"] for r in rows if r["identified"]}),
+        # every fitted parameter at its shipped value: scenarios/baseline.yaml pins these (data/votes.yaml the votes)
+        "baseline_overrides": overrides(baseline, {r["parameter"]: r["shipped"] for r in rows}),
         "unfitted": UNFITTED,
         "seconds": round(time.time() - started, 3),
         "versions": results.versions(),
@@ -305,12 +307,13 @@ def overrides(scenario: Scenario, point: Mapping[str, float]) -> dict:
 
 
 def write(cal: Calibration, out: str | Path) -> Path:
-    """Write ``accepted.csv`` (accepted sets with their distances) and ``summary.json`` into ``out``."""
+    """Write ``accepted.csv`` (accepted sets, their distances and failed-check counts) and ``summary.json`` into ``out``."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         target = out / "accepted.csv"
-        results._atomic_write(target, lambda p: cal.accepted.round(6).to_csv(p))
+        table = cal.accepted.drop(columns=[c for c in cal.accepted.columns if c.startswith("loss:")])
+        results._atomic_write(target, lambda p: table.to_csv(p, float_format="%.5g"))
         results._atomic_write(out / "summary.json", lambda p: Path(p).write_text(json.dumps(cal.summary, indent=2, default=str)))
     except OSError as e:
         raise CasimError(f"cannot write calibration results: {e.strerror or e}", where=str(out)) from None

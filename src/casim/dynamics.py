@@ -27,7 +27,7 @@ SPINUP_TOLERANCE = 1e-14
 
 def state_view(arrays: Params, i: int, state_fields) -> dict[str, np.ndarray]:
     """Parameters as seen by state ``i`` alone: views, so later writes show through."""
-    return {k: (v[i] if k in state_fields else v) for k, v in arrays.items()}
+    return {k: (v[i, ...] if k in state_fields else v) for k, v in arrays.items()}  # [i, ...]: a view even for 1-D
 
 
 def batch_view(arrays: Params, state_fields) -> dict[str, np.ndarray]:

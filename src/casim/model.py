@@ -39,7 +39,7 @@ class CentralAsia(Model):
 
     def __init__(self, scenario: Scenario, values: Mapping[str, float] | None = None, rng=None):
         super().__init__(rng=rng)
-        self.scenario = scenario
+        self.spec = scenario
         self.space = scenario.space
         resolved = dict(scenario.values)
         resolved.update({k: v for k, v in (values or {}).items() if not k.startswith("shocks.")})
@@ -56,6 +56,7 @@ class CentralAsia(Model):
             if dynamics.converged(before, self.alignments()):
                 break
         self.reference = self.alignments()
+        self.quarter = 0
 
         reporters = {p: [share, [j]] for j, p in enumerate(scenario.powers)}
         reporters["hedging"] = hedging
@@ -73,7 +74,8 @@ class CentralAsia(Model):
         states.do("commit", spinup)
 
     def step(self) -> None:
-        t = self.steps
+        self.quarter += 1  # own counter: how Mesa counts steps differs across versions
+        t = self.quarter
         for path in self.changes[t] if self.changes else ():
             self.space.write(self.params, path, self.timeline[path][t])
         self._advance()

@@ -277,7 +277,7 @@ def differences(diff: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Fi
 
 
 def sweep_map(
-    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 8, problem: Mapping | None = None
+    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 10, problem: Mapping | None = None
 ) -> Figure:
     """Heatmap of an outcome at the horizon over two swept parameters: the dominant partner or a mean share."""
     grid = _response.response_grid(df, x, y, state, outcome, bins, problem)
@@ -337,7 +337,7 @@ def sweep_line(
     return fig
 
 
-def sweep(df: pd.DataFrame, state: str | None = None, x: str | None = None, y: str | None = None, outcome: str = "dominant", problem: Mapping | None = None, bins: int = 8) -> Figure:
+def sweep(df: pd.DataFrame, state: str | None = None, x: str | None = None, y: str | None = None, outcome: str = "dominant", problem: Mapping | None = None, bins: int = 10) -> Figure:
     """The sweep response: a map over the first two swept parameters (or ``x`` and ``y``), or a line over the only one."""
     params = _response.swept_parameters(df, problem)
     state = state or states_of(df)[0]
@@ -404,8 +404,8 @@ def tornado(table: pd.DataFrame) -> Figure:
     ax.set_yticks(ypos, [f"{p}\n[{lo:.3g}, {hi:.3g}]" for p, lo, hi in zip(table["parameter"], table["low"], table["high"])])
     ax.invert_yaxis()
     ax.set_xlabel(f"{state} {outcome_label(outcome)} at the horizon (mean over runs)")
-    ax.set_title(f"{scen}: one-at-a-time changes around the scenario (line: scenario as given)")
-    ax.legend(frameon=False, loc="lower right")
+    ax.set_title(f"{scen}: {state} {outcome} when one parameter moves to its low or high value\n(line: the scenario as given)")
+    ax.legend(frameon=False, loc="best")
     return fig
 
 
@@ -430,11 +430,12 @@ def discovery(df: pd.DataFrame, box: _discovery.Box) -> Figure:
         ax.set_ylabel(parameter_label(py))
     else:
         px = shown[0]
-        ax.scatter(runs[px], hit.astype(float), s=8, c=[colour(box.partner) if h else "#BBBBBB" for h in hit])
+        ax.scatter(runs.loc[~hit, px], np.zeros((~hit).sum()), s=8, color="#BBBBBB", label="other runs", gid="others")
+        ax.scatter(runs.loc[hit, px], np.ones(hit.sum()), s=8, color=colour(box.partner), label=f"{box.partner} dominant", gid="hits")
         ax.axvspan(*box.limits.loc[px, ["low", "high"]], color="black", alpha=0.1, gid="box")
         ax.set_xlabel(parameter_label(px))
         ax.set_ylabel(f"{box.partner} dominant (1 = yes)")
-    ax.legend(frameon=False, fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower left", ncols=2, frameon=False)
     ax.set_title(f"coverage {box.coverage:.2f}, density {box.density:.2f}, mass {box.mass:.2f}")
     ax = axes[1]
     lim = box.limits
@@ -466,11 +467,17 @@ def discovery(df: pd.DataFrame, box: _discovery.Box) -> Figure:
     return fig
 
 
-def partner_to_discover(df: pd.DataFrame, state: str) -> str:
-    """The power whose share of runs as the state's dominant partner at the horizon is nearest one half (the most open question)."""
-    runs = _response.per_run(df, state, "dominant", [])
-    freq = runs["dominant"].value_counts(normalize=True)
-    return str((freq - 0.5).abs().idxmin())
+def discovery_target(df: pd.DataFrame, state: str | None = None, partner: str | None = None) -> tuple[str, str]:
+    """The state and partner to explain: the pair whose share of runs at the horizon is nearest one half (the most open question)."""
+    best: tuple[float, str, str] | None = None
+    for s in [state] if state else states_of(df):
+        freq = _response.per_run(df, s, "dominant", [])["dominant"].value_counts(normalize=True)
+        for p, f in freq.items():
+            if (partner is None or p == partner) and (best is None or abs(f - 0.5) < best[0]):
+                best = (abs(f - 0.5), s, str(p))
+    if best is None:
+        return state or states_of(df)[0], partner or powers_of(df)[0]
+    return best[1], best[2]
 
 
 def render(
@@ -498,8 +505,7 @@ def render(
     if kind == "sensitivity":
         idx = _sensitivity.from_manifest(df, {"problem": problem, "design": design}, states, None if outcome is None else [outcome])
         return sensitivity(idx, scenario=scenarios_of(df)[0])
-    state = state or states_of(df)[0]
-    partner = partner or partner_to_discover(df, state)
+    state, partner = discovery_target(df, state, partner)
     box = _discovery.discover(df, state, partner, problem=problem)
     return discovery(df, box)
 

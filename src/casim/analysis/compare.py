@@ -13,7 +13,7 @@ from .. import __version__, api
 from ..errors import CasimError
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
-from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of
+from .summary import check_choice, horizon, outcomes_of, plain, powers_of, scenarios_of
 
 
 def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
         raise CasimError(f"scenario names must differ to be compared; got {', '.join(names)}")
     parts = []
     for t in tables:
-        t = t.copy()
+        t = plain(t).copy()
         for p in powers:
             if p not in t.columns:
                 t[p] = 0.0
@@ -84,45 +84,51 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
     differences; otherwise from the two samples' variances (Welch). One row per
     scenario, state and outcome (each power's share and hedging).
     """
+    df = plain(df)
     names = scenarios_of(df)
     baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
     if len(names) < 2:
         raise CasimError("need at least two scenarios to compare with a baseline")
     z = NormalDist().inv_cdf(0.5 + conf / 2)
-    last = horizon(df)
     outcomes = outcomes_of(df)
-    base = last[last["scenario"].astype(str) == baseline]
-    rows = []
+    last = horizon(df)[["scenario", "state", "seed", "run", "date", *outcomes]].copy()
+    for c in ("scenario", "state", "date"):
+        last[c] = last[c].astype(str)
+    base = last[last["scenario"] == baseline]
+    bstats = base.groupby("state", sort=False)[outcomes].agg(["mean", "var", "count"])
+    bdate = str(base["date"].iloc[0])
+    parts = []
     for name in names:
         if name == baseline:
             continue
-        other = last[last["scenario"].astype(str) == name]
+        other = last[last["scenario"] == name]
+        ostats = other.groupby("state", sort=False)[outcomes].agg(["mean", "var", "count"])
         paired = _same_seeds(base, other)
-        for state in pd.unique(other["state"].astype(str)):
-            b = base[base["state"].astype(str) == state]
-            o = other[other["state"].astype(str) == state]
-            if paired:
-                m = b[["seed", *outcomes]].merge(o[["seed", *outcomes]], on="seed", suffixes=("_b", "_o"))
+        if paired:
+            m = other.merge(base, on=["state", "seed"], suffixes=("", "_b"))
+            d = pd.DataFrame({o: m[o] - m[f"{o}_b"] for o in outcomes}).assign(state=m["state"])
+            dstats = d.groupby("state", sort=False)[outcomes].agg(["mean", "std", "count"])
+        for state in ostats.index:
             for out in outcomes:
-                xb, xo = b[out].to_numpy(float), o[out].to_numpy(float)
+                bm, om = float(bstats.loc[state, (out, "mean")]), float(ostats.loc[state, (out, "mean")])
                 if paired:
-                    d = m[f"{out}_o"].to_numpy(float) - m[f"{out}_b"].to_numpy(float)
-                    diff, n = float(d.mean()), len(d)
-                    se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+                    diff, n = float(dstats.loc[state, (out, "mean")]), int(dstats.loc[state, (out, "count")])
+                    se = float(dstats.loc[state, (out, "std")]) / np.sqrt(n) if n > 1 else np.nan
                 else:
-                    diff = float(xo.mean() - xb.mean())
-                    se = float(np.sqrt(xo.var(ddof=1) / len(xo) + xb.var(ddof=1) / len(xb))) if min(len(xo), len(xb)) > 1 else np.nan
-                    n = min(len(xo), len(xb))
-                rows.append(
+                    nb, no = int(bstats.loc[state, (out, "count")]), int(ostats.loc[state, (out, "count")])
+                    diff, n = om - bm, min(nb, no)
+                    vb, vo = float(bstats.loc[state, (out, "var")]), float(ostats.loc[state, (out, "var")])
+                    se = float(np.sqrt(vo / no + vb / nb)) if n > 1 else np.nan
+                parts.append(
                     {
                         "scenario": name,
                         "baseline": baseline,
                         "state": state,
                         "outcome": out,
-                        "date": str(o["date"].iloc[0]),
-                        "baseline_date": str(b["date"].iloc[0]),
-                        "baseline_mean": float(xb.mean()),
-                        "scenario_mean": float(xo.mean()),
+                        "date": str(other["date"].iloc[0]),
+                        "baseline_date": bdate,
+                        "baseline_mean": bm,
+                        "scenario_mean": om,
                         "difference": diff,
                         "se": se,
                         "ci_low": diff - z * se,
@@ -131,7 +137,7 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
                         "paired": paired,
                     }
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(parts)
 
 
 def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from .summary import check_choice, dominant, horizon, outcomes_of, states_of
+from .summary import check_choice, dominant, horizon, outcomes_of, plain, states_of
 
 NOT_PARAMETERS = ("point", "dominant")
 
@@ -36,7 +36,7 @@ def per_run(df: pd.DataFrame, state: str, outcome: str, parameters: list[str]) -
     """
     check_choice("state", state, states_of(df))
     check_choice("outcome", outcome, [*outcomes_of(df), "dominant"])
-    last = horizon(df)
+    last = horizon(plain(df))
     last = last[last["state"].astype(str) == state]
     out = last[parameters].copy()
     out[outcome] = dominant(last).astype(str) if outcome == "dominant" else last[outcome].to_numpy()
@@ -55,7 +55,7 @@ def bin_values(values: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def response_grid(
-    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 8, problem: Mapping | None = None
+    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 10, problem: Mapping | None = None
 ) -> pd.DataFrame:
     """The outcome over two swept parameters: rows are ``y`` bins (ascending), columns ``x`` bins.
 

@@ -19,7 +19,7 @@ from .. import api, results
 from ..errors import CasimError, did_you_mean
 from ..scenario import Scenario, load_scenario
 from ..seeding import run_seeds
-from .summary import check_choice, horizon, outcomes_of, states_of
+from .summary import check_choice, horizon, outcomes_of, plain, states_of
 
 METHODS = ("sobol", "morris")
 
@@ -47,7 +47,7 @@ def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str)
     missing = [n for n in names if n not in df.columns]
     if missing:
         raise CasimError(f"the table has no column for swept parameter(s) {', '.join(missing)}")
-    last = horizon(df)
+    last = horizon(plain(df))
     last = last[last["state"].astype(str) == state]
     g = last.groupby("point", sort=True)
     X = g[names].first()
@@ -231,7 +231,7 @@ def from_manifest(
 
 def one_at_a_time(
     scenario: Scenario | str | Path,
-    parameters: Mapping[str, tuple[float, float]] | Iterable[str],
+    parameters: Mapping[str, tuple[float, float]] | Iterable[str] | None = None,
     replicates: int = 20,
     seed: int | None = None,
     engine: str = "ensemble",
@@ -239,7 +239,8 @@ def one_at_a_time(
     """Run the scenario at its own values and with each parameter moved alone to its low and high value.
 
     ``parameters`` maps paths to (low, high), or lists paths whose plausible
-    range comes from the calibration data. Every level uses the same seeds
+    range comes from the calibration data (default: every numeric parameter
+    that has one). Every level uses the same seeds
     (common random numbers). Returns the results table with columns
     ``parameter`` ("" for the base runs), ``level`` (base, low, high) and ``value``.
     """
@@ -266,6 +267,9 @@ def one_at_a_time(
 
 
 def _ranges(sc: Scenario, parameters) -> dict[str, tuple[float, float]]:
+    if parameters is None:
+        space = sc.space
+        parameters = [p for p, slot in space.slots.items() if slot.kind == "float" and space.prior_range(p) is not None]
     if isinstance(parameters, Mapping):
         out = {str(p): (float(r[0]), float(r[1])) for p, r in parameters.items()}
     else:
@@ -297,7 +301,7 @@ def tornado(oat: pd.DataFrame, state: str, outcome: str) -> pd.DataFrame:
     check_choice("outcome", outcome, outcomes_of(oat))
     if not {"parameter", "level", "value"} <= set(oat.columns):
         raise CasimError("not a one-at-a-time table (needs parameter, level and value columns)")
-    last = horizon(oat)
+    last = horizon(plain(oat))
     last = last[last["state"].astype(str) == state]
     base = float(last.loc[last["level"] == "base", outcome].mean())
     rows = []

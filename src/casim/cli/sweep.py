@@ -41,6 +41,8 @@ def _resume_command(args, out: Path) -> str:
 def cmd_sweep(args) -> int:
     spec = load_sweep(args.sweep)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+    for note in spec.notes:
+        print(f"casim: note: {note}", file=sys.stderr)
     if args.dry_run:
         design = make_design(spec)
         plan = Plan(spec, design, args.engine or "ensemble")

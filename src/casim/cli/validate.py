@@ -140,7 +140,7 @@ def cmd_calibrate(args) -> int:
     sp = s["shipped_point"]
     print(f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with {sp['verify_replicates']} fresh replicates")
     print("not fitted (no target informs them): " + "; ".join(s["unfitted"]))
-    print("scenario overrides of the shipped point (identified parameters):")
+    print("the shipped point as scenario overrides (scenarios/baseline.yaml pins model and states; data/votes.yaml the votes):")
     print(yaml.safe_dump(s["baseline_overrides"], sort_keys=False).rstrip())
     print(f"wrote {path} and {Path(args.out) / 'summary.json'}", file=sys.stdout)
     return 0

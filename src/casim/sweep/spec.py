@@ -182,6 +182,7 @@ class Sweep:
     csv: pd.DataFrame | None = None
     csv_source: str | None = None
     csv_hash: str | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def design_seed(self) -> int:
@@ -318,6 +319,11 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
         raise CasimError(f"parameter {sorted(dup)[0]!r} is listed twice (once in another spelling)", where=_where(origins, ("parameters",), src))
 
     keep = _keep(spec.keep, scenario, _where(origins, ("keep",), src))
+    notes = []
+    for p in params:
+        prior = scenario.space.prior_range(p.path) if p.kind != "category" else None
+        if prior is not None and (p.low < prior[0] or p.high > prior[1]):
+            notes.append(f"{p.path} is swept over [{p.low:g}, {p.high:g}], beyond its calibrated range [{prior[0]:g}, {prior[1]:g}]")
     name = spec.name or (Path(source).stem if source else scenario.name + "-sweep")
     seed = scenario.seed if spec.seed is None else spec.seed
     stored = copy.deepcopy({k: v for k, v in raw.items() if k != "scenario"})
@@ -338,6 +344,7 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
         csv=csv,
         csv_source=csv_source,
         csv_hash=csv_hash,
+        notes=tuple(notes),
     )
 
 

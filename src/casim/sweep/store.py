@@ -42,6 +42,10 @@ def _oserror(e: OSError, where: Path) -> CasimError:
     return CasimError(f"cannot write the sweep store: {reason}", where=str(where))
 
 
+def _write_bytes(f, data: bytes) -> None:
+    f.write(data)
+
+
 def read_manifest(root: Path) -> dict | None:
     path = Path(root) / MANIFEST
     if not path.exists():
@@ -91,8 +95,9 @@ class Store:
         tmp = None
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=self.chunks_dir)
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; chunks are results to share
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                _write_bytes(f, data)
             os.replace(tmp, final)
         except OSError as e:
             if tmp is not None:
