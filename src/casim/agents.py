@@ -19,6 +19,8 @@ class CentralAsianState(Agent):
         n = len(model.spec.powers)
         self.alignment = np.full(n, 1.0 / n)
         self.target = self.alignment
+        self.static: dict = {}
+        self.version = -1
 
     @property
     def hedging(self) -> float:
@@ -27,13 +29,15 @@ class CentralAsianState(Agent):
     def decide(self, snapshot: np.ndarray, spinup: bool = False) -> None:
         """Choose a target from the snapshot every state sees (synchronous update)."""
         m = self.model
-        static = dynamics.static_terms(self.params, m.econ_mask, m.security_mask)
+        if self.version != m.version:  # parameters changed (a shock): recompute what depends on them
+            self.static = dynamics.static_terms(self.params, m.econ_mask, m.security_mask)
+            self.version = m.version
+        static = self.static
         engagement = np.array([pw.engagement[self.index, 0] for pw in m.powers])
         coercion = np.array([pw.coercion[self.index, 0] for pw in m.powers])
         u = dynamics.utility(static, snapshot, engagement, coercion)
         shock = None if spinup else m.rng.standard_normal(len(m.powers))
         self.target = dynamics.choose(u, shock, static)
-        self.static = static
 
     def commit(self, spinup: bool = False) -> None:
         self.alignment = dynamics.commit(self.alignment, self.target, self.static, spinup)
@@ -49,11 +53,16 @@ class Power(Agent):
         n_states = len(model.spec.states)
         self.engagement = np.zeros((n_states, 1))  # per state: boost to its economic levers
         self.coercion = np.zeros((n_states, 1))  # per state: coercion added to its standing level
+        self.terms: dict = {}
+        self.version = -1
 
     def respond(self) -> None:
         """Engage states drifting toward it (where stable enough), coerce those drifting away."""
         m, j = self.model, [self.index]
-        terms = dynamics.response_terms(m.params)  # [states, powers]
+        if self.version != m.version:
+            self.terms = dynamics.response_terms(m.params)  # [states, powers]
+            self.version = m.version
+        terms = self.terms
         drift = m.alignments()[:, j] - m.reference[:, j]
         self.engagement = dynamics.respond(self.engagement, drift, terms["engage"][:, j], terms["keep"])
         self.coercion = dynamics.respond(self.coercion, -drift, terms["retain"][j], terms["keep"])

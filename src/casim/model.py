@@ -44,6 +44,7 @@ class CentralAsia(Model):
         resolved = dict(scenario.values)
         resolved.update({k: v for k, v in (values or {}).items() if not k.startswith("shocks.")})
         self.params = self.space.arrays(resolved)
+        self.version = 0  # bumped whenever a shock rewrites a parameter
         self.timeline = schedule.timelines(scenario, values)
         self.changes = schedule.changes(self.timeline)
         self.econ_mask, self.security_mask = masks(self.space.channels, self.space.data.economic_channels)
@@ -76,8 +77,10 @@ class CentralAsia(Model):
     def step(self) -> None:
         self.quarter += 1  # own counter: how Mesa counts steps differs across versions
         t = self.quarter
-        for path in self.changes[t] if self.changes else ():
-            self.space.write(self.params, path, self.timeline[path][t])
+        if self.changes and self.changes[t]:
+            for path in self.changes[t]:
+                self.space.write(self.params, path, self.timeline[path][t])
+            self.version += 1
         self._advance()
         self.agents_by_type[Power].do("respond")
         self.datacollector.collect(self)

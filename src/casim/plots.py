@@ -228,19 +228,22 @@ def compare(df: pd.DataFrame, states: Sequence[str] | str | None = None, baselin
     states = _states(df, states)
     b = bands(df)
     fig = Figure(figsize=(2.6 * len(states), 2.0 * len(order) + 1.0), layout="constrained")
-    axes = fig.subplots(len(order), len(states), sharex=True, sharey=True, squeeze=False)
+    # shared limits set by hand: sharex/sharey over dozens of axes makes every update quadratic
+    axes = fig.subplots(len(order), len(states), squeeze=False)
+    span = quarter_starts([b["date"].min(), b["date"].max()])
     for i, sc in enumerate(order):
         for j, s in enumerate(states):
             ax = axes[i][j]
             _band_panel(ax, b[(b["scenario"] == sc) & (b["state"] == s)], powers, s, sc)
+            ax.set_xlim(span[0], span[1])
+            ax.tick_params(axis="x", labelrotation=45, labelbottom=i == len(order) - 1)
+            ax.tick_params(axis="y", labelleft=j == 0)
             if i == 0:
                 ax.set_title(state_title(s))
             if j == 0:
                 ax.set_ylabel(f"{sc}\nshare (0-1)")
             if i == len(order) - 1:
                 ax.set_xlabel("date (quarter)")
-            for label in ax.get_xticklabels():
-                label.set_rotation(45)
     fig.suptitle(f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'} (median and 5-95% band)")
     _legend(fig, powers, [Patch(facecolor="#BBBBBB", alpha=0.6, label="5-95% band")])
     return fig

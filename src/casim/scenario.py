@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -194,7 +195,7 @@ class Scenario:
 
     @property
     def space(self) -> ParameterSpace:
-        return ParameterSpace(self.powers)
+        return parameter_space(self.powers)
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -224,6 +225,12 @@ class Scenario:
             "source_sha256": self.source_hash,
             "overrides": [list(o) for o in self.overrides],
         }
+
+
+@lru_cache(maxsize=32)
+def parameter_space(powers: tuple[str, ...]) -> ParameterSpace:
+    """The (cached) parameter space of a model with these powers."""
+    return ParameterSpace(powers)
 
 
 def _replace(s: Scenario, **changes) -> Scenario:
@@ -505,7 +512,7 @@ def resolve(
         raise _first_error(err, origins, source) from None
 
     powers = tuple(_DATA.default_powers) + tuple(p for p in spec.powers if p not in _DATA.default_powers)
-    space = ParameterSpace(powers)
+    space = parameter_space(powers)
     given: dict[str, object] = {}
     for p, pspec in spec.powers.items():
         _flatten(pspec, p, given)
