@@ -137,3 +137,17 @@ def test_scorecard_table_can_be_written(tmp_path, monkeypatch, capsys):
     card = pd.read_csv(out)
     assert {"check", "role", "measured", "passed", "source"} <= set(card.columns)
     assert set(card["role"]) == {"fitted", "held_out"}
+
+
+def test_validation_notebook_executes_and_reports_every_fitted_check_passing():
+    """notebooks/validation.ipynb runs top to bottom (nbclient) and its scorecard cell agrees with `casim validate`."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(ROOT / "notebooks" / "validation.ipynb", as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert "fitted checks pass" in text
+    passed, total = text.split(" fitted checks pass")[0].rsplit("\n", 1)[-1].split("/")
+    assert passed == total
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 4

@@ -192,6 +192,11 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
         q05, med, q95 = accepted[p.path].quantile([0.05, 0.5, 0.95])
         shrinkage = float(1 - (q95 - q05) / (0.9 * (p.high - p.low)))
         identified = shrinkage >= IDENTIFIED
+        # posterior over prior density at the value held before (20 equal bins of the prior range):
+        # below 1 the targets disfavour that value, above 1 they favour it
+        edges = np.linspace(p.low, p.high, 21)
+        b = int(np.clip(np.searchsorted(edges, p.sourced, side="right") - 1, 0, 19))
+        in_bin = (accepted[p.path] >= edges[b]) & ((accepted[p.path] < edges[b + 1]) | (b == 19))
         rows.append(
             {
                 "parameter": p.path,
@@ -203,6 +208,7 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
                 "posterior_q95": float(q95),
                 # 0: the 90% interval spans 90% of the prior (nothing learnt); 1: a point
                 "shrinkage": shrinkage,
+                "density_ratio_at_before": float(in_bin.mean() * 20),
                 "identified": bool(identified),
                 "shipped": round(float(med), 3) if identified else p.sourced,
             }

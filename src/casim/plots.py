@@ -253,10 +253,12 @@ def differences(diff: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Fi
     """Differences from the baseline at the horizon with their confidence intervals, one panel per state."""
     if diff.empty:
         raise CasimError("no differences to plot")
-    outcomes = list(pd.unique(diff["outcome"])) if outcomes is None else list(outcomes)
+    if outcomes is None:  # leave out powers neither side models (their share is 0 throughout)
+        held = diff.groupby("outcome", sort=False)[["baseline_mean", "scenario_mean"]].apply(lambda g: bool((g.to_numpy() != 0).any()))
+        outcomes = [o for o in pd.unique(diff["outcome"]) if held[o]]
     states = list(pd.unique(diff["state"]))
     scen = list(pd.unique(diff["scenario"]))
-    fig, axes = _grid(len(states), 3, size=(4.0, 0.5 + 0.45 * len(scen) * len(outcomes) / 2))
+    fig, axes = _grid(len(states), 3, size=(4.0, 0.8 + 0.16 * len(scen) * len(outcomes)))
     width = 0.8 / len(outcomes)
     for ax, s in zip(axes, states):
         d = diff[diff["state"] == s]

@@ -128,15 +128,16 @@ def cmd_calibrate(args) -> int:
         f"ABC rejection: {s['draws']} draws x {s['replicates']} replicates; accepted {s['accepted']} "
         f"(distance <= {s['threshold']:.4g}); {s['prior_passing_all']:.1%} of prior draws pass every target"
     )
-    print(f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} {'90% interval':>17} {'shrink':>7}  shipped")
+    print(f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} {'90% interval':>17} {'shrink':>7} {'p/p0':>5}  shipped")
     for r in s["parameters"]:
         prior = f"[{r['prior_low']:g}, {r['prior_high']:g}]"
         interval = f"[{r['posterior_q05']:.3f}, {r['posterior_q95']:.3f}]"
         mark = "(identified)" if r["identified"] else "(not identified: kept)"
         print(
             f"{r['parameter']:<36} {prior:>15} {r['before']:>8.3f} {r['posterior_median']:>8.3f} {interval:>17} "
-            f"{r['shrinkage']:>7.2f}  {r['shipped']:.3f} {mark}"
+            f"{r['shrinkage']:>7.2f} {r['density_ratio_at_before']:>5.2f}  {r['shipped']:.3f} {mark}"
         )
+    print("shrink: 1 - posterior/prior 90% interval width; p/p0: posterior/prior density at the value before")
     sp = s["shipped_point"]
     print(f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with {sp['verify_replicates']} fresh replicates")
     print("not fitted (no target informs them): " + "; ".join(s["unfitted"]))

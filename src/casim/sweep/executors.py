@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ class Pool:
     executor: Executor | None
     window: int
     label: str
+    startup: float = 0.0  # seconds spent starting the workers
+
+
+def _ready() -> bool:
+    return True
 
 
 def _quiet_worker() -> None:
@@ -55,9 +61,12 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
             yield Pool(None, 1, "1 process (serial)")
             return
         ctx = _context()
+        t0 = time.perf_counter()
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
         try:
-            yield Pool(ex, window or 2 * workers, f"{workers} local processes")
+            for f in [ex.submit(_ready) for _ in range(workers)]:  # start the workers now, not inside the timing of the first chunks
+                f.result()
+            yield Pool(ex, window or 2 * workers, f"{workers} local processes", time.perf_counter() - t0)
         finally:
             ex.shutdown(wait=True, cancel_futures=True)
         return
@@ -70,6 +79,7 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
     except ImportError:
         raise CasimError("--executor dask needs Dask: pip install 'casim[dask]'") from None
     cluster = None
+    t0 = time.perf_counter()
     if scheduler:
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
@@ -85,7 +95,7 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
         label = f"Dask LocalCluster ({workers} workers)"
     try:
         threads = sum(client.nthreads().values()) or workers
-        yield Pool(client.get_executor(pure=False), window or 2 * threads, label)
+        yield Pool(client.get_executor(pure=False), window or 2 * threads, label, time.perf_counter() - t0)
     finally:
         client.close()
         if cluster is not None:

@@ -375,7 +375,8 @@ def sweep(
     before = len(done)
 
     with open_pool(executor, workers, scheduler) as pool:
-        session = {"started": time.time(), "pool": pool.label, "engine": engine, "chunks_before": before}
+        session = {"started": time.time(), "pool": pool.label, "worker_start_s": round(pool.startup, 6), "engine": engine,
+                   "chunks_before": before}
         store.manifest["sessions"].append(session)
         store.save_manifest()
         if on_start is not None:

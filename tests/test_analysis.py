@@ -1,0 +1,247 @@
+"""The analysis layer: indices checked on functions with known answers before the model, comparisons, responses, discovery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+from SALib.test_functions import Ishigami
+
+import casim
+from casim import analysis, results
+from casim.analysis import sensitivity
+from casim.errors import CasimError
+from casim.seeding import run_seeds
+
+ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+# Analytic indices for A = 7, B = 0.1 (Saltelli et al. 2008, The Primer; also SALib's docs)
+ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
+ISHIGAMI_ST = np.array([0.5576, 0.4424, 0.2437])
+
+
+def short(name="short", **kw) -> casim.Scenario:
+    """A 2023Q1..2024Q4 scenario (8 steps) built from the calibration defaults."""
+    return casim.scenario_from_dict({"schema": 1, "name": name, "end": "2024Q4", **kw})
+
+
+def table_from_outputs(sc, problem, X, shares_kaz, replicates=1, shuffle_seed=None):
+    """A sweep-shaped results table whose KAZ shares at every step are given per design point."""
+    n = len(X)
+    runs = n * replicates
+    traj = np.full((runs, sc.steps + 1, len(sc.states), len(sc.powers)), 1.0 / len(sc.powers))
+    point = np.repeat(np.arange(n), replicates)
+    traj[:, :, 0, :] = np.asarray(shares_kaz)[point][:, None, :]
+    extra = {"point": point, **{name: X[point, j] for j, name in enumerate(problem["names"])}}
+    df = results.table(sc, traj, run_seeds(1, runs), replicates=np.tile(np.arange(replicates), n), extra=extra)
+    if shuffle_seed is not None:
+        df = df.sample(frac=1.0, random_state=shuffle_seed).reset_index(drop=True)
+    return df
+
+
+def shares_from(y):
+    """Map an output to KAZ shares (russia = y scaled into [0.1, 0.9], the rest split evenly): an affine map, so Sobol indices are unchanged."""
+    r = 0.1 + 0.8 * (y - y.min()) / (y.max() - y.min())
+    return np.column_stack([r, (1 - r) / 2, (1 - r) / 2])
+
+
+# -- Sobol and Morris on functions with known indices ---------------------------------
+
+
+def test_sobol_indices_match_ishigami_analytic_values():
+    X = sobol_sample.sample(ISHIGAMI, 2048, calc_second_order=True, seed=11)
+    idx = sensitivity.sobol_indices(ISHIGAMI, Ishigami.evaluate(X), X)
+    assert np.allclose(idx["S1"], ISHIGAMI_S1, atol=0.04)
+    assert np.allclose(idx["ST"], ISHIGAMI_ST, atol=0.04)
+    assert (idx["S1_conf"] > 0).all() and (idx["ST_conf"] > 0).all()
+
+
+def test_sobol_from_a_sweep_table_equals_sobol_of_its_outputs():
+    """Shuffled rows and replicates (mean per point) give the same indices as the raw design outputs, and the Ishigami values."""
+    sc = short()
+    X = sobol_sample.sample(ISHIGAMI, 1024, calc_second_order=False, seed=5)
+    y = Ishigami.evaluate(X)
+    df = table_from_outputs(sc, ISHIGAMI, X, shares_from(y), replicates=2, shuffle_seed=3)
+    got = analysis.sobol(df, ISHIGAMI, states=["KAZ"], outcomes=["russia"])
+    want = sensitivity.sobol_indices(ISHIGAMI, shares_from(y)[:, 0], X)
+    assert np.allclose(got["S1"], want["S1"]) and np.allclose(got["ST"], want["ST"])
+    assert np.allclose(got["S1"], ISHIGAMI_S1, atol=0.06)
+    assert np.allclose(got["ST"], ISHIGAMI_ST, atol=0.06)
+
+
+@pytest.mark.parametrize("D", [2, 3, 5])
+@pytest.mark.parametrize("second", [True, False])
+def test_saltelli_layout_is_read_from_the_design_rows(D, second):
+    problem = {"num_vars": D, "names": [f"p{i}" for i in range(D)], "bounds": [[0, 1]] * D}
+    X = sobol_sample.sample(problem, 16, calc_second_order=second, seed=2)
+    assert sensitivity.saltelli_second_order(X, D) is second
+
+
+def test_morris_mu_star_of_a_linear_function_is_coefficient_times_range():
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 2], [-1, 1], [5, 10]]}
+    coef = np.array([1.5, -4.0, 0.0])
+    for levels in (4, 6):
+        X = morris_sample.sample(problem, 30, num_levels=levels, seed=4)
+        assert sensitivity.morris_levels(X, problem) == levels
+        idx = sensitivity.morris_indices(problem, X, X @ coef)
+        ranges = np.array([2.0, 2.0, 5.0])
+        assert np.allclose(idx["mu_star"], np.abs(coef) * ranges)
+        assert np.allclose(idx["mu"], coef * ranges)
+        assert np.allclose(idx["sigma"], 0.0, atol=1e-9)
+
+
+def test_sensitivity_from_a_sweep_store_follows_its_manifest(tmp_path):
+    spec = {
+        "schema": 1,
+        "scenario": str(_scenarios() / "baseline.yaml"),
+        "design": {"method": "morris", "n": 6, "seed": 3},
+        "parameters": {"west.sanctions": [0.0, 1.0], "model.weights.institutions": [0.0, 2.0]},
+        "replicates": 2,
+        "keep": {"dates": ["2030Q4"]},
+    }
+    casim.sweep(spec, out=tmp_path / "s")
+    df, manifest = analysis.load(tmp_path / "s")
+    idx = sensitivity.from_manifest(df, manifest, states=["KAZ"], outcomes=["russia"])
+    assert list(idx["parameter"]) == ["west.sanctions", "model.weights.institutions"]
+    assert np.isfinite(idx[["mu", "mu_star", "sigma"]].to_numpy()).all()
+    # institutions pull KAZ toward Russia (the tornado's widest bar): its elementary effects are positive
+    assert idx.set_index("parameter").loc["model.weights.institutions", "mu"] > 0
+
+
+def test_incomplete_design_is_a_one_line_error():
+    sc = short()
+    X = sobol_sample.sample(ISHIGAMI, 8, calc_second_order=False, seed=1)
+    df = table_from_outputs(sc, ISHIGAMI, X, shares_from(Ishigami.evaluate(X)))
+    with pytest.raises(CasimError, match="incomplete"):
+        analysis.sobol(df[df["point"] != 0], ISHIGAMI, states=["KAZ"], outcomes=["russia"])
+
+
+# -- one at a time ---------------------------------------------------------------------
+
+
+def test_one_at_a_time_moves_one_parameter_per_block_with_common_seeds():
+    sc = short()
+    oat = analysis.one_at_a_time(sc, {"west.sanctions": (0.0, 1.0), "model.temperature": (0.3, 1.2)}, replicates=3, seed=9)
+    last = analysis.horizon(oat)
+    seeds = run_seeds(9, 3)
+    for (p, level), g in last.groupby(["parameter", "level"], sort=False):
+        assert sorted(g["seed"].unique()) == sorted(seeds)
+    # the high-sanctions block equals a direct simulation with that value and those seeds
+    direct = casim.simulate(sc, seeds, values={"west.sanctions": 1.0})
+    block = oat[(oat["parameter"] == "west.sanctions") & (oat["level"] == "high")]
+    got = block.sort_values(["replicate", "step", "state"], kind="stable")[list(sc.powers)].to_numpy()
+    assert np.allclose(got, direct.reshape(-1, len(sc.powers)))
+    t = analysis.tornado(oat, "KAZ", "russia")
+    base = last[(last["level"] == "base") & (last["state"] == "KAZ")]["russia"].mean()
+    assert np.isclose(t["base"].iloc[0], base)
+    assert (t["swing"].diff().dropna() <= 0).all()
+
+
+def test_one_at_a_time_rejects_a_non_numeric_parameter():
+    with pytest.raises(CasimError, match="model.spinup.*not a numeric parameter"):
+        analysis.one_at_a_time(short(), {"model.spinup": (0, 10)}, replicates=1)
+
+
+# -- comparison ------------------------------------------------------------------------
+
+
+def test_compared_scenarios_share_seeds_and_identical_ones_differ_by_zero():
+    a, b = short("a"), short("b")
+    df = analysis.run_scenarios([a, b], replicates=4, seed=2)
+    seeds = df.groupby("scenario", observed=True)["seed"].apply(lambda s: sorted(s.unique()))
+    assert seeds["a"] == seeds["b"]
+    d = analysis.differences(df)
+    assert d["paired"].all()
+    assert np.allclose(d["difference"], 0.0) and np.allclose(d["ci_high"] - d["ci_low"], 0.0)
+
+
+def test_differences_are_means_of_paired_differences_at_the_horizon():
+    a = short("a")
+    b = short("b", powers={"west": {"sanctions": 1.0}})
+    df = analysis.run_scenarios([a, b], replicates=6, seed=4)
+    d = analysis.differences(df).set_index(["state", "outcome"])
+    last = df[df["step"] == df["step"].max()]
+    xa = last[last["scenario"] == "a"].sort_values(["seed", "state"])
+    xb = last[last["scenario"] == "b"].sort_values(["seed", "state"])
+    diff = xb["russia"].to_numpy() - xa["russia"].to_numpy()
+    kaz = (xa["state"] == "KAZ").to_numpy()
+    row = d.loc[("KAZ", "russia")]
+    assert np.isclose(row["difference"], diff[kaz].mean())
+    se = diff[kaz].std(ddof=1) / np.sqrt(kaz.sum())
+    assert np.isclose(row["ci_high"] - row["ci_low"], 2 * 1.959964 * se, rtol=1e-5)
+
+
+def test_combining_adds_absent_powers_with_zero_share():
+    df = analysis.run_scenarios([short("three"), short("five", powers={"turkey": {}, "iran": {}})], replicates=2, seed=1)
+    assert analysis.powers_of(df) == ["russia", "west", "china", "turkey", "iran"]
+    three = df[df["scenario"] == "three"]
+    assert (three[["turkey", "iran"]] == 0).all().all()
+    assert np.allclose(df[["russia", "west", "china", "turkey", "iran"]].sum(axis=1), 1.0)
+
+
+# -- response and discovery --------------------------------------------------------------
+
+
+def planted(n=400, seed=0):
+    """Runs where KAZ ends China-dominant exactly when a > 0.6 and b < 1 (c is irrelevant)."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(0, 1, n), rng.uniform(0, 2, n), rng.uniform(0, 1, n)])
+    hit = (X[:, 0] > 0.6) & (X[:, 1] < 1.0)
+    shares = np.where(hit[:, None], [0.2, 0.2, 0.6], [0.5, 0.3, 0.2])
+    problem = {"num_vars": 3, "names": ["x.a", "x.b", "x.c"], "bounds": [[0, 1], [0, 2], [0, 1]]}
+    return table_from_outputs(short(), problem, X, shares), problem, X, hit
+
+
+@pytest.mark.parametrize("method", ["prim", "cart"])
+def test_discovery_recovers_a_planted_box(method):
+    df, problem, X, hit = planted()
+    box = analysis.discover(df, "KAZ", "china", method=method, min_density=0.95, problem=problem)
+    assert set(box.restricted) == {"x.a", "x.b"}
+    assert box.limits.loc["x.a", "low"] == pytest.approx(0.6, abs=0.05)
+    assert box.limits.loc["x.b", "high"] == pytest.approx(1.0, abs=0.05)
+    assert box.coverage >= 0.9 and box.density >= 0.95
+    # coverage, density and mass are counts over the runs, recomputed here by hand
+    inside = box.contains(pd.DataFrame(X, columns=problem["names"]))
+    assert box.coverage == pytest.approx((inside & hit).sum() / hit.sum())
+    assert box.density == pytest.approx((inside & hit).sum() / inside.sum())
+    assert box.mass == pytest.approx(inside.mean())
+    assert "coverage" in box.describe()
+
+
+def test_discovery_with_no_case_of_interest_is_a_one_line_error():
+    df, problem, _, _ = planted(100)
+    with pytest.raises(CasimError, match="no run ends with KAZ's dominant partner west"):
+        analysis.discover(df, "KAZ", "west", problem=problem)
+
+
+def test_response_grid_cells_are_the_mean_of_their_runs():
+    sc = short()
+    problem = {"num_vars": 2, "names": ["p", "q"], "bounds": [[0, 1], [0, 1]]}
+    g = np.linspace(0, 1, 4)
+    X = np.array([(a, b) for a in g for b in g])
+    r = 0.2 + 0.5 * X[:, 0] * X[:, 1]
+    df = table_from_outputs(sc, problem, X, np.column_stack([r, 1 - r - 0.1, np.full_like(r, 0.1)]), replicates=2)
+    grid = analysis.response_grid(df, "p", "q", "KAZ", "russia", problem=problem)
+    assert grid.shape == (4, 4)
+    for i, qv in enumerate(g):
+        for j, pv in enumerate(g):
+            assert grid.iat[i, j] == pytest.approx(0.2 + 0.5 * pv * qv)
+    dom = analysis.response_grid(df, "p", "q", "KAZ", "dominant", problem=problem)
+    expected = np.where(0.2 + 0.5 * np.outer(g, g) > 1 - (0.2 + 0.5 * np.outer(g, g)) - 0.1, "russia", "west")
+    assert (dom.to_numpy() == expected).all()
+    assert (dom.attrs["agreement"].to_numpy() == 1.0).all()
+    line = analysis.response_line(df, "p", "KAZ", "russia", problem=problem)
+    assert np.allclose(line["mean"], 0.2 + 0.5 * g * g.mean())
+
+
+def test_unknown_state_names_the_nearest():
+    df, problem, _, _ = planted(50)
+    with pytest.raises(CasimError, match=r"unknown state 'KZA'; did you mean .*'KAZ'"):
+        analysis.response_grid(df, "x.a", "x.b", "KZA", problem=problem)
+
+
+def _scenarios():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "scenarios"
