@@ -155,3 +155,14 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
     code = main(["run", str(BASELINE), "--replicates", "1", "--out", str(blocker / "sub")])
     err = capsys.readouterr().err
     assert code == 2 and "cannot write results" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_power_with_no_ties_does_not_dilute_the_others():
+    raw = {"schema": 1, "name": "t", "model": {"noise": 0.0}}
+    plain = casim.run(scenario_from_dict(raw), replicates=1, seed=1)
+    ghost = casim.run(
+        scenario_from_dict({**raw, "powers": {"ghost": {"exposure": {"KAZ": {"trade": 0.0}}}}}), replicates=1, seed=1
+    )
+    assert ghost["ghost"].max() < 1e-4
+    for p in ("russia", "west", "china"):
+        assert np.abs(plain[p].to_numpy() - ghost[p].to_numpy()).max() < 1e-3

@@ -23,6 +23,8 @@ Params = Mapping[str, np.ndarray]
 # Spin-up stops once no share moves more than this in an iteration (or after
 # model.spinup iterations): the start is then a fixed point to ~1e-14.
 SPINUP_TOLERANCE = 1e-14
+# A power with no ties at all still gets this much presence (log stays finite).
+PRESENCE_FLOOR = 1e-6
 
 
 def state_view(arrays: Params, i: int, state_fields) -> dict[str, np.ndarray]:
@@ -81,25 +83,40 @@ def static_terms(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) 
     ``leverage`` what a unit of coercion buys (route control less backlash);
     ``noise`` the s.d. of the random shock; ``inv_temp`` 1 / softmax temperature;
     ``hold``, ``anchor``, ``inertia`` the Friedkin–Johnsen update
-    (goal = hold * target + anchor, with anchor = stubbornness / P);
+    (goal = hold * target + anchor, with anchor = stubbornness x equidistance
+    among the powers present, see :func:`presence`);
     ``ties`` ``[..., S]`` regional coupling weights toward each other state.
     """
     pull, econ = channel_pull(prm, econ_mask, security_mask)
     leverage = prm["transit"] - prm["backlash"][..., None]
     total = np.maximum(prm["ties"].sum(-1), 1e-12)
     g = prm["stubbornness"][..., None]
-    n_powers = pull.shape[-1]
+    present = presence(prm)
     return {
-        "base": pull + prm["coercion"] * leverage - sanctions_cost(prm) - reputation_cost(prm),
+        "base": np.log(present) + pull + prm["coercion"] * leverage - sanctions_cost(prm) - reputation_cost(prm),
         "econ": econ,
         "leverage": leverage,
         "noise": prm["noise"][..., None],
         "inv_temp": 1.0 / temperature(prm)[..., None],
         "hold": 1.0 - g,
-        "anchor": g / n_powers,
+        "anchor": g * present / present.sum(-1, keepdims=True),
         "inertia": prm["inertia"][..., None],
         "ties": (prm["coupling"] * prm["integration"] / total)[..., None] * prm["ties"],
     }
+
+
+def presence(prm: Params) -> np.ndarray:
+    """Whether a power is an option for the state at all, in (0, 1] ``[..., P]``.
+
+    A state's summed exposure to a power across channels, relative to
+    ``model.presence`` and capped at 1. A power with ties above that
+    threshold is a full option (log 1 = 0 adds nothing to its utility, and it
+    counts fully in the equidistant anchor); a power with almost no ties is
+    almost no option, so adding a power to a scenario does not dilute the
+    others by the mere fact of its existence.
+    """
+    ties = prm["exposure"].sum(-2)
+    return np.clip(ties / prm["presence"][..., None], PRESENCE_FLOOR, 1.0)
 
 
 def response_terms(prm: Params) -> dict[str, np.ndarray]:
@@ -154,8 +171,8 @@ def _fold(op, x: np.ndarray) -> np.ndarray:
 def commit(alignment: np.ndarray, target: np.ndarray, static: Params, spinup: bool = False) -> np.ndarray:
     """Move part way (inertia) toward the target held to the doctrinal anchor (Friedkin–Johnsen).
 
-    The anchor is equidistance (1/P each): neutrality and multi-vector
-    doctrine both mean not choosing. During spin-up the state jumps straight
+    The anchor is equidistance among the powers present (1/P each when all
+    are): neutrality and multi-vector doctrine both mean not choosing. During spin-up the state jumps straight
     to its goal (inertia 1), which finds the starting equilibrium.
     """
     goal = static["hold"] * target + static["anchor"]

@@ -29,6 +29,7 @@ POWER_SCALARS = {
 STATE_SCALARS = ("stubbornness", "backlash", "reputation", "temperature", "afghan_border")
 REGION_SCALARS = ("integration", "afghan_threat")
 MODEL_SCALARS = (
+    "presence",
     "inertia",
     "temperature",
     "noise",
@@ -49,6 +50,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "afghan_threat": (0.0, 1.0),
     "response_decay": (0.0, 1.0),
     "inertia": (1e-9, 1.0),
+    "presence": (1e-9, INF),
     "temperature": (1e-6, INF),
     "spinup": (0, 100_000),
 }
@@ -56,6 +58,7 @@ NONNEGATIVE = (0.0, INF)
 
 # Model-wide fields (the rest are per state or per power).
 GLOBAL_FIELDS = {
+    "model.presence": "presence",
     "model.inertia": "inertia",
     "model.temperature": "base_temperature",
     "model.noise": "noise",

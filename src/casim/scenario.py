@@ -93,6 +93,7 @@ class RegionSpec(_Strict):
 
 
 class ModelSpec(_Strict):
+    presence: Annotated[float | None, Field(gt=0.0, description="summed exposure at which a power is a full option")] = None
     inertia: Annotated[float | None, Field(gt=0.0, le=1.0)] = None
     temperature: Annotated[float | None, Field(gt=0.0)] = None
     noise: Annotated[float | None, Field(ge=0.0)] = None
