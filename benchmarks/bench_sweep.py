@@ -16,7 +16,7 @@
 3. A 1,000,000-run summary-only sweep (one kept date) on 2 workers: peak memory
    must stay under 1 GiB.
 
-``mesa.batch_run`` is used here only, never in casim.
+``mesa.batch_run`` is used here only, never in casim. Needs psutil (installed with ``casim[dask]``).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ from casim.seeding import run_seed  # noqa: E402
 
 SANCTIONS = [0.0, 0.25, 0.5, 0.75, 1.0]
 ECONOMY = [0.4, 0.8, 1.2]
-REPLICATES = 16
+REPLICATES = 64
 BASE_SEED = 2024
 _SCENARIO = load_scenario(BASELINE)
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import casim
-from casim import calibrate, observables, validation
+from casim import calibrate, observables
 from casim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,8 +21,10 @@ import pandas as pd
 import yaml
 
 from . import calibration, dynamics
+from .api import simulate
 from .errors import CasimError, did_you_mean
 from .scenario import Scenario
+from .seeding import run_seeds
 from .timeline import parse_quarter, quarter_label
 
 OUTCOMES = ("yes", "no", "abstain", "absent")
@@ -323,9 +325,6 @@ def votes(
     progress=None,
 ) -> pd.DataFrame:
     """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``."""
-    from .api import simulate
-    from .seeding import run_seeds
-
     check_horizon(resolutions, scenario)
     n = scenario.replicates if replicates is None else int(replicates)
     s = scenario.seed if seed is None else int(seed)

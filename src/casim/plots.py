@@ -376,8 +376,7 @@ def _index_panels(idx: pd.DataFrame, states: Sequence[str] | None, bars: Sequenc
                 ax.set_title(state_title(s))
             if j == 0:
                 ax.set_ylabel(f"{o}\n(parameter)")
-            if i == len(outcomes) - 1:
-                ax.set_xlabel(xlabel)
+    fig.supxlabel(xlabel)
     fig.suptitle(title)
     fig.legend(handles=[Patch(facecolor="#444444", alpha=a, label=lab) for _, _, a, lab in bars], loc="outside lower center", ncols=len(bars), frameon=False)
     return fig

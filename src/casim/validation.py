@@ -10,7 +10,7 @@ arrays with a leading draws axis, one value per parameter set.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -72,7 +72,6 @@ class Check:
     resolution: Resolution | None = None
     state: str | None = None
     observed: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _step(scenario: Scenario, token: str) -> tuple[str, int]:

@@ -70,7 +70,7 @@ def discover(
     partner: str,
     parameters: Sequence[str] | None = None,
     method: str = "prim",
-    min_density: float = 0.8,
+    min_density: float | None = None,
     mass_min: float = 0.05,
     problem: Mapping | None = None,
     max_depth: int = 4,
@@ -79,8 +79,10 @@ def discover(
 
     Among the candidate boxes (PRIM's peeling trajectory, or the tree's leaves
     predicting the partner) it picks the one with the highest coverage whose
-    density reaches ``min_density``, or the densest if none does. Each run (every
-    replicate of every point) is one case.
+    density reaches ``min_density``, or the densest if none does. By default
+    ``min_density`` is 0.8, or halfway from the base rate to 1 when the runs of
+    interest are already that common (so the box says something). Each run
+    (every replicate of every point) is one case.
     """
     check_choice("method", method, METHODS)
     check_choice("partner", partner, powers_of(df))
@@ -92,6 +94,8 @@ def discover(
     n_int = int(y.sum())
     if n_int == 0:
         raise CasimError(f"no run ends with {state}'s dominant partner {partner}; nothing to discover")
+    if min_density is None:
+        min_density = max(0.8, (1 + n_int / len(y)) / 2)
     full = pd.DataFrame({"low": X.min().to_numpy(), "high": X.max().to_numpy()}, index=pd.Index(params, name="parameter"))
     if n_int == len(y):
         limits, trajectory = full.assign(restricted=False), None

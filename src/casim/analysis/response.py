@@ -20,6 +20,10 @@ def swept_parameters(df: pd.DataFrame, problem: Mapping | None = None) -> list[s
         missing = [n for n in names if n not in df.columns]
         if missing:
             raise CasimError(f"the table has no column for swept parameter(s) {', '.join(missing)}")
+        # maps and boxes need numbers: parameters swept over listed values (lists, names) are left out
+        names = [n for n in names if pd.api.types.is_numeric_dtype(df[n])]
+        if not names:
+            raise CasimError("no swept parameter has numeric values to map or bound")
         return names
     cols = list(df.columns)
     after = cols[cols.index("hedging") + 1 :] if "hedging" in cols else []

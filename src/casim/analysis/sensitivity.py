@@ -51,6 +51,9 @@ def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str)
     last = last[last["state"].astype(str) == state]
     g = last.groupby("point", sort=True)
     X = g[names].first()
+    for c in names:  # a parameter swept over listed values (e.g. sanctions targets): use its level codes
+        if not pd.api.types.is_numeric_dtype(X[c]):
+            X[c] = pd.factorize(X[c].astype(str))[0]
     Y = g[outcome].mean()
     points = X.index.to_numpy()
     if len(points) == 0 or points[0] != 0 or points[-1] != len(points) - 1:

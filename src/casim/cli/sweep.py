@@ -75,8 +75,9 @@ def cmd_sweep(args) -> int:
         _close_bar(state)
 
     rate = f"{outcome.runs_per_second:,.0f} runs/s" if outcome.runs_run else "nothing left to run"
+    start = f" (+{outcome.startup:.1f} s starting them)" if outcome.startup >= 0.05 else ""
     print(f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
-          f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}")
+          f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{start}")
     last, table = summarise(out)
     print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
     print(table.round(3).to_string())

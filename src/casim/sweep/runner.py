@@ -64,6 +64,7 @@ class Outcome:
     runs_run: int
     seconds: float
     pool: str
+    startup: float
     manifest: dict = field(repr=False)
 
     @property
@@ -246,8 +247,9 @@ def _manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> 
         "sweep": {
             "file": sweep.source,
             "sha256": sweep.source_hash,
-            "spec": sweep.raw if sweep.source is None else None,
+            "spec": sweep.raw,
         },
+        "notes": list(sweep.notes),
         "scenario": sweep.scenario.to_dict(),
         "scenario_file_sha256": sweep.scenario.source_hash,
         "seed": sweep.seed,
@@ -419,7 +421,7 @@ def sweep(
             store.manifest["timing"]["finished"] = time.time()
             store.manifest["timing"]["seconds"] = round(sum(s.get("seconds") or 0 for s in store.manifest["sessions"]), 6)
             store.save_manifest()
-    return Outcome(out, plan.runs, plan.n_chunks, before, ran, runs_ran, seconds, pool.label, store.manifest)
+    return Outcome(out, plan.runs, plan.n_chunks, before, ran, runs_ran, seconds, pool.label, pool.startup, store.manifest)
 
 
 def _close_session(store: stores.Store, session: dict, ran: int, runs: int, started: float, status: str) -> None:
