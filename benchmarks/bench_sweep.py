@@ -47,8 +47,10 @@ def sweep_file(folder: Path, name: str, body: str) -> Path:
 
 
 def lhs(points: int, replicates: int, keep: str = "trajectories", chunk: int = 250) -> str:
-    return (f"design: {{method: lhs, n: {points}, seed: 1}}\nparameters:\n  west.sanctions: [0.0, 1.0]\n"
-            f"  russia.economy: [0.4, 1.2]\nreplicates: {replicates}\nseed: 2024\nkeep: {keep}\nchunk: {chunk}\n")
+    return (
+        f"design: {{method: lhs, n: {points}, seed: 1}}\nparameters:\n  west.sanctions: [0.0, 1.0]\n"
+        f"  russia.economy: [0.4, 1.2]\nreplicates: {replicates}\nseed: 2024\nkeep: {keep}\nchunk: {chunk}\n"
+    )
 
 
 class Peak:
@@ -88,8 +90,12 @@ class Peak:
 def run_cli(path: Path, out: Path, *extra: str) -> dict:
     """Run ``casim sweep`` in a fresh process; its timing, peak memory and manifest."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "casim", "sweep", str(path), "--out", str(out), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casim", "sweep", str(path), "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak = Peak(proc.pid)
     _, _, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -119,10 +125,12 @@ def throughput(tmp: Path) -> pd.DataFrame:
         for workers in (1, 2):
             r = run_cli(path, tmp / f"out{runs}-{workers}", "--workers", str(workers))
             rows.append({"runs": runs, "workers": workers, **r})
-            print(f"  {runs:>6,} runs, {workers} worker(s): {r['runs_per_s']:8,.0f} runs/s "
-                  f"(starting the workers took {r['worker_start_s']:.1f} s; counting it and Python's start, "
-                  f"{r['wall_runs_per_s']:7,.0f} runs/s), peak RSS {r['max_rss_mib']:5.0f} MiB, PSS sum {r['pss_sum_mib']:5.0f} MiB",
-                  flush=True)
+            print(
+                f"  {runs:>6,} runs, {workers} worker(s): {r['runs_per_s']:8,.0f} runs/s "
+                f"(starting the workers took {r['worker_start_s']:.1f} s; counting it and Python's start, "
+                f"{r['wall_runs_per_s']:7,.0f} runs/s), peak RSS {r['max_rss_mib']:5.0f} MiB, PSS sum {r['pss_sum_mib']:5.0f} MiB",
+                flush=True,
+            )
     return pd.DataFrame(rows)
 
 
@@ -168,12 +176,21 @@ class KeywordCentralAsia(CentralAsia):
 
 def versus_batch_run(tmp: Path) -> dict:
     runs = len(SANCTIONS) * len(ECONOMY) * REPLICATES
-    body = (f"design: {{method: grid}}\nparameters:\n  west.sanctions: {{values: {SANCTIONS}}}\n"
-            f"  russia.economy: {{values: {ECONOMY}}}\nreplicates: {REPLICATES}\nseed: {BASE_SEED}\n")
+    body = (
+        f"design: {{method: grid}}\nparameters:\n  west.sanctions: {{values: {SANCTIONS}}}\n"
+        f"  russia.economy: {{values: {ECONOMY}}}\nreplicates: {REPLICATES}\nseed: {BASE_SEED}\n"
+    )
     path = sweep_file(tmp, "vs_batch_run", body)
     t0 = time.perf_counter()
-    rows = batch_run(KeywordCentralAsia, {"west_sanctions": SANCTIONS, "russia_economy": ECONOMY, "replicate": range(REPLICATES)},
-                     number_processes=1, iterations=1, data_collection_period=1, max_steps=_SCENARIO.steps, display_progress=False)
+    rows = batch_run(
+        KeywordCentralAsia,
+        {"west_sanctions": SANCTIONS, "russia_economy": ECONOMY, "replicate": range(REPLICATES)},
+        number_processes=1,
+        iterations=1,
+        data_collection_period=1,
+        max_steps=_SCENARIO.steps,
+        display_progress=False,
+    )
     t_batch = time.perf_counter() - t0
     import casim
 
@@ -192,8 +209,13 @@ def versus_batch_run(tmp: Path) -> dict:
     a = np.sort(last["russia"].to_numpy())
     b = np.sort(br["russia"].to_numpy())
     diff = float(np.abs(a - b).max()) if len(a) == len(b) else float("nan")
-    return {"runs": runs, "batch_run_runs_per_s": runs / t_batch, "sweep_mesa_runs_per_s": runs / t_mesa,
-            "sweep_ensemble_runs_per_s": runs / t_ens, "max_abs_difference": diff}
+    return {
+        "runs": runs,
+        "batch_run_runs_per_s": runs / t_batch,
+        "sweep_mesa_runs_per_s": runs / t_mesa,
+        "sweep_ensemble_runs_per_s": runs / t_ens,
+        "max_abs_difference": diff,
+    }
 
 
 def million(tmp: Path) -> dict:
@@ -205,8 +227,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-run sweep")
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / GIB:.0f} GiB; "
-          f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / GIB:.0f} GiB; "
+        f"load average {os.getloadavg()[0]:.1f} at start",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="casim-bench-sweep-") as d:
         tmp = Path(d)
         print("1. casim sweep, full trajectories (each configuration in a fresh process):", flush=True)
@@ -214,22 +239,30 @@ def main() -> None:
         for runs in (1_000, 10_000):
             one, two = (tp[(tp.runs == runs) & (tp.workers == w)].iloc[0] for w in (1, 2))
             print(f"  {runs:>6,} runs: 2 workers / 1 worker = {two.runs_per_s / one.runs_per_s:.2f}x")
-        print(f"  peak memory 10,000 vs 1,000 runs (1 worker): RSS {tp.max_rss_mib.iloc[2]:.0f} vs {tp.max_rss_mib.iloc[0]:.0f} MiB")
+        print(
+            f"  peak memory 10,000 vs 1,000 runs (1 worker): RSS {tp.max_rss_mib.iloc[2]:.0f} vs {tp.max_rss_mib.iloc[0]:.0f} MiB"
+        )
 
         print("2. the same model and design through mesa.batch_run (1 process, full trajectories):", flush=True)
         vs = versus_batch_run(tmp)
-        print(f"  {vs['runs']} runs: batch_run {vs['batch_run_runs_per_s']:.1f} runs/s; casim sweep --engine mesa "
-              f"{vs['sweep_mesa_runs_per_s']:.1f} runs/s; casim sweep (ensemble) {vs['sweep_ensemble_runs_per_s']:,.0f} runs/s")
-        print(f"  ratio casim sweep (ensemble) / batch_run = {vs['sweep_ensemble_runs_per_s'] / vs['batch_run_runs_per_s']:,.0f}x; "
-              f"casim sweep --engine mesa / batch_run = {vs['sweep_mesa_runs_per_s'] / vs['batch_run_runs_per_s']:.2f}x; "
-              f"largest difference in final shares {vs['max_abs_difference']:.1e}")
+        print(
+            f"  {vs['runs']} runs: batch_run {vs['batch_run_runs_per_s']:.1f} runs/s; casim sweep --engine mesa "
+            f"{vs['sweep_mesa_runs_per_s']:.1f} runs/s; casim sweep (ensemble) {vs['sweep_ensemble_runs_per_s']:,.0f} runs/s"
+        )
+        print(
+            f"  ratio casim sweep (ensemble) / batch_run = {vs['sweep_ensemble_runs_per_s'] / vs['batch_run_runs_per_s']:,.0f}x; "
+            f"casim sweep --engine mesa / batch_run = {vs['sweep_mesa_runs_per_s'] / vs['batch_run_runs_per_s']:.2f}x; "
+            f"largest difference in final shares {vs['max_abs_difference']:.1e}"
+        )
 
         if not args.quick:
             print("3. 1,000,000 runs, summaries at 2030Q4 only, 2 workers:", flush=True)
             m = million(tmp)
             verdict = "under" if m["pss_sum_mib"] * 2**20 < GIB and m["max_rss_mib"] * 2**20 < GIB else "NOT under"
-            print(f"  {m['runs']:,} runs in {m['sweep_s']:.0f} s ({m['runs_per_s']:,.0f} runs/s); peak RSS of one process "
-                  f"{m['max_rss_mib']:.0f} MiB, PSS sum over all {m['pss_sum_mib']:.0f} MiB: {verdict} 1 GiB")
+            print(
+                f"  {m['runs']:,} runs in {m['sweep_s']:.0f} s ({m['runs_per_s']:,.0f} runs/s); peak RSS of one process "
+                f"{m['max_rss_mib']:.0f} MiB, PSS sum over all {m['pss_sum_mib']:.0f} MiB: {verdict} 1 GiB"
+            )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ def test_dask_local_cluster_gives_the_serial_results_bit_for_bit(tmp_path):
     assert outcome.complete and outcome.pool.startswith("Dask scheduler tcp://127.0.0.1:")
     for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
         assert f.read_bytes() == (tmp_path / "dask" / "chunks" / f.name).read_bytes(), f.name
-    pd.testing.assert_frame_equal(casim.read_results(tmp_path / "serial"), casim.read_results(tmp_path / "dask"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        casim.read_results(tmp_path / "serial"), casim.read_results(tmp_path / "dask"), check_exact=True
+    )
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys, monkeypatch):

@@ -59,7 +59,11 @@ def test_results_carry_the_core_columns_the_point_and_the_swept_values(tmp_path)
     np.testing.assert_array_equal(runs["west.sanctions"], design["west.sanctions"].to_numpy()[runs["point"]])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 11 and manifest["replicates"] == 2
-    assert manifest["problem"] == {"num_vars": 2, "names": ["west.sanctions", "russia.economy"], "bounds": [[0.0, 1.0], [0.4, 1.2]]}
+    assert manifest["problem"] == {
+        "num_vars": 2,
+        "names": ["west.sanctions", "russia.economy"],
+        "bounds": [[0.0, 1.0], [0.4, 1.2]],
+    }
     assert manifest["design"]["method"] == "grid" and manifest["chunks"] == {**manifest["chunks"], "size": 5, "count": 3}
     # the chunks folder is a Parquet dataset pandas reads directly
     assert by_run(pd.read_parquet(out / "chunks")).equals(by_run(df))
@@ -104,8 +108,10 @@ def test_summaries_keep_only_the_named_dates_with_the_dominant_partner(tmp_path)
 
 def test_integer_and_categorical_parameters_run_as_their_own_scenarios(tmp_path):
     scen = tmp_path / "shocked.yaml"
-    scen.write_text(f"schema: 1\nname: shocked\nextends: {BASELINE}\n"
-                    "shocks:\n  - {id: push, at: 2025Q1, ramp: {russia.coercion: 0.9}, over: 4}\n")
+    scen.write_text(
+        f"schema: 1\nname: shocked\nextends: {BASELINE}\n"
+        "shocks:\n  - {id: push, at: 2025Q1, ramp: {russia.coercion: 0.9}, over: 4}\n"
+    )
     path = tmp_path / "s.yaml"
     path.write_text(
         f"schema: 1\nscenario: {scen}\ndesign: {{method: grid}}\nseed: 5\nchunk: 3\nparameters:\n"
@@ -146,7 +152,9 @@ def test_serial_local_processes_and_any_executor_give_identical_bytes(tmp_path):
     for other in ("procs", "threads"):
         for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
             assert f.read_bytes() == (tmp_path / other / "chunks" / f.name).read_bytes(), (other, f.name)
-        pd.testing.assert_frame_equal(casim.read_results(tmp_path / "serial"), casim.read_results(tmp_path / other), check_exact=True)
+        pd.testing.assert_frame_equal(
+            casim.read_results(tmp_path / "serial"), casim.read_results(tmp_path / other), check_exact=True
+        )
 
 
 def test_a_mapping_in_the_file_format_runs_like_the_file(tmp_path):
@@ -278,4 +286,3 @@ def test_a_range_beyond_the_calibrated_one_is_noted(tmp_path, capsys):
     path = write_sweep(tmp_path, GRID.replace("west.sanctions: [0.0, 1.0]", "west.sanctions: [0.0, 1.5]"))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 0
     assert "beyond its calibrated range [0, 1]" in capsys.readouterr().err
-

@@ -103,8 +103,10 @@ def test_keep_date_outside_the_horizon_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize("method", ["lhs", "sobol", "morris"])
 def test_sampled_designs_are_salibs_own_samples(tmp_path, method):
-    path = write_sweep(tmp_path, f"design: {{method: {method}, n: 8, seed: 3}}\nparameters:\n"
-                                 "  west.sanctions: [0, 1]\n  russia.economy: [0.4, 1.2]\n")
+    path = write_sweep(
+        tmp_path,
+        f"design: {{method: {method}, n: 8, seed: 3}}\nparameters:\n  west.sanctions: [0, 1]\n  russia.economy: [0.4, 1.2]\n",
+    )
     d = make_design(load_sweep(path))
     problem = {"num_vars": 2, "names": ["west.sanctions", "russia.economy"], "bounds": [[0.0, 1.0], [0.4, 1.2]]}
     expected = {
@@ -117,21 +119,28 @@ def test_sampled_designs_are_salibs_own_samples(tmp_path, method):
 
 
 def test_grid_is_the_full_product_with_the_first_parameter_slowest(tmp_path):
-    path = write_sweep(tmp_path, "design: {method: grid, levels: 3}\nparameters:\n"
-                                 "  west.sanctions: [0, 1]\n  russia.economy: {range: [0.4, 1.2], levels: 2}\n")
+    path = write_sweep(
+        tmp_path,
+        "design: {method: grid, levels: 3}\nparameters:\n"
+        "  west.sanctions: [0, 1]\n  russia.economy: {range: [0.4, 1.2], levels: 2}\n",
+    )
     d = make_design(load_sweep(path))
     np.testing.assert_array_equal(d.X, [[0, 0.4], [0, 1.2], [0.5, 0.4], [0.5, 1.2], [1, 0.4], [1, 1.2]])
 
 
 def test_integer_and_categorical_parameters_decode_to_their_own_values(tmp_path):
     scen = tmp_path / "shocked.yaml"
-    scen.write_text(f"schema: 1\nname: shocked\nextends: {BASELINE}\n"
-                    "shocks:\n  - {id: push, at: 2025Q1, ramp: {russia.coercion: 0.8}, over: 4}\n")
+    scen.write_text(
+        f"schema: 1\nname: shocked\nextends: {BASELINE}\n"
+        "shocks:\n  - {id: push, at: 2025Q1, ramp: {russia.coercion: 0.8}, over: 4}\n"
+    )
     path = tmp_path / "s.yaml"
-    path.write_text(f"schema: 1\nscenario: {scen}\ndesign: {{method: lhs, n: 200, seed: 1}}\nparameters:\n"
-                    "  shocks.push.over: [1, 3]\n"
-                    "  west.sanctions_target: {values: [[russia], [russia, china]]}\n"
-                    "  shocks.push.russia.coercion: {values: [0.2, 0.9]}\n")
+    path.write_text(
+        f"schema: 1\nscenario: {scen}\ndesign: {{method: lhs, n: 200, seed: 1}}\nparameters:\n"
+        "  shocks.push.over: [1, 3]\n"
+        "  west.sanctions_target: {values: [[russia], [russia, china]]}\n"
+        "  shocks.push.russia.coercion: {values: [0.2, 0.9]}\n"
+    )
     sw = load_sweep(path)
     assert [p.kind for p in sw.params] == ["int", "category", "category"]
     assert [p.grouped for p in sw.params] == [True, True, False]
@@ -168,5 +177,5 @@ def test_bad_csv_designs_are_one_line_errors(tmp_path, capsys, csv, words):
 
 
 def test_loading_a_missing_sweep_file_is_a_casim_error(tmp_path):
-    with pytest.raises(CasimError, match="sweep file not found"):
+    with pytest.raises(CasimError, match="nope.yaml: file not found"):
         load_sweep(tmp_path / "nope.yaml")

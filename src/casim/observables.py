@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import calibration, dynamics
+from . import calibration, dynamics, yamlfile
 from .api import simulate
 from .errors import CasimError, did_you_mean
 from .scenario import Scenario
@@ -177,18 +177,12 @@ class Resolution:
         return f"{self.date.year}Q{(self.date.month - 1) // 3 + 1}"
 
 
-def _node_lines(node, fname: str) -> list[tuple[str, dict[str, str]]]:
+def _item_lines(doc: yamlfile.Document, n: int, name: str) -> list[tuple[str, dict[str, str]]]:
     """For each item of the ``resolutions`` list: its line and the line of each of its keys."""
     out = []
-    if not isinstance(node, yaml.MappingNode):
-        return out
-    for k, v in node.value:
-        if k.value == "resolutions" and isinstance(v, yaml.SequenceNode):
-            for item in v.value:
-                keys = {}
-                if isinstance(item, yaml.MappingNode):
-                    keys = {kk.value: f"{fname}:{kk.start_mark.line + 1}" for kk, _ in item.value}
-                out.append((f"{fname}:{item.start_mark.line + 1}", keys))
+    for i in range(n):
+        keys = {k[2]: line for k, line in doc.origins.items() if len(k) == 3 and k[:2] == ("resolutions", i)}
+        out.append((doc.origins.get(("resolutions", i), name), keys))
     return out
 
 
@@ -207,20 +201,8 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
     """Read and check a resolutions file (see docs/validation.md for its format)."""
     path = Path(path)
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CasimError("file not found", where=name) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise CasimError(f"cannot read file ({e.__class__.__name__})", where=name) from None
-    try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise CasimError(f"malformed YAML: {e.problem or e.context}", where=f"{name}:{mark.line + 1}" if mark else name) from None
-    except yaml.YAMLError as e:
-        raise CasimError(f"malformed YAML: {e}", where=name) from None
+    doc = yamlfile.read(path, what="a resolutions file (a 'resolutions' list)")
+    raw = doc.data
     if not isinstance(raw, dict) or "resolutions" not in raw:
         raise CasimError("a resolutions file is a mapping with a 'resolutions' list", where=name)
     extra = [k for k in raw if k != "resolutions"]
@@ -229,7 +211,7 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
     items = raw["resolutions"]
     if not isinstance(items, list) or not items:
         raise CasimError("'resolutions' must be a non-empty list of texts", where=name)
-    lines = _node_lines(node, name)
+    lines = _item_lines(doc, len(items), name)
     states = calibration.load().states
     seen: dict[str, str] = {}
     out = []

@@ -22,7 +22,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from . import calibration
+from . import calibration, yamlfile
+from .yamlfile import _lines  # noqa: F401  (transitional: sweep/spec.py imports it)
 from .errors import CasimError, did_you_mean
 from .params import BOUNDS, INF, MODEL_SCALARS, NONNEGATIVE, POWER_SCALARS, REGION_SCALARS, STATE_SCALARS, ParameterSpace
 from .timeline import parse_quarter, quarter_label
@@ -244,62 +245,8 @@ def _replace(s: Scenario, **changes) -> Scenario:
 # YAML reading with line numbers
 
 
-class _Doc:
-    """A parsed YAML mapping with the file and line of each key path."""
-
-    def __init__(self, data: dict, origins: dict[tuple, str]):
-        self.data = data
-        self.origins = origins
-
-
-def _lines(node, path=(), out=None, fname=""):
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[path + (key,)] = f"{fname}:{k.start_mark.line + 1}"
-            _lines(v, path + (key,), out, fname)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            out[path + (i,)] = f"{fname}:{v.start_mark.line + 1}"
-            _lines(v, path + (i,), out, fname)
-    return out
-
-
-def _read_yaml(path: Path) -> _Doc:
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CasimError("file not found", where=name) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise CasimError(f"cannot read file ({e.__class__.__name__})", where=name) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.constructor.ConstructorError as e:
-        mark = e.problem_mark
-        tag = (e.problem or "").split("'")[1] if "'" in (e.problem or "") else "this tag"
-        line = f"{name}:{mark.line + 1}" if mark else name
-        raise CasimError(
-            f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: casim reads plain YAML only (safe_load)",
-            where=line,
-        ) from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f"{name}:{mark.line + 1}" if mark else name
-        context = ""
-        if e.context and e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line:
-            context = f" ({e.context} that starts on line {e.context_mark.line + 1})"
-        raise CasimError(f"malformed YAML: {e.problem or e.context}{context}", where=line) from None
-    except yaml.YAMLError as e:
-        raise CasimError(f"malformed YAML: {e}", where=name) from None
-    if data is None:
-        raise CasimError("the file is empty; a scenario needs at least 'schema: 1' and 'name'", where=name)
-    if not isinstance(data, dict):
-        raise CasimError(f"a scenario file must be a mapping of keys, not a {type(data).__name__}", where=f"{name}:1")
-    origins = _lines(node, fname=name)
-    return _Doc(data, origins)
+def _read_yaml(path: Path) -> yamlfile.Document:
+    return yamlfile.read(path, what="a scenario file (at least 'schema: 1' and 'name')")
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -314,7 +261,7 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> _Doc:
+def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> yamlfile.Document:
     path = path.resolve() if path.exists() else path
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
@@ -337,7 +284,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> _Doc:
         if key and key[0] == "shocks" and len(key) > 1 and isinstance(key[1], int):
             key = ("shocks", key[1] + shock_offset, *key[2:])
         origins[key] = line
-    return _Doc(merged, origins)
+    return yamlfile.Document(merged, origins)
 
 
 # ---------------------------------------------------------------------------
@@ -436,20 +383,13 @@ def _child(node, part):
     return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
-def _where(origins: dict, loc: tuple, source: str) -> str:
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            return origins[loc[:n]]
-    return source
-
-
 def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError:
     e = err.errors()[0]
     loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
     # pydantic inserts the class name for dict values; drop non-key parts
     loc = tuple(x for x in loc if x not in ("PowerSpec",))
     key = ".".join(str(x) for x in loc)
-    where = _where(origins, loc, source)
+    where = yamlfile.where(origins, loc, source)
     kind = e["type"]
     if kind == "extra_forbidden":
         parent = loc[:-1]
@@ -498,7 +438,7 @@ def resolve(
     powers_raw = raw.get("powers") or {}
     if isinstance(powers_raw, dict):
         for p, spec in powers_raw.items():
-            where = _where(origins, ("powers", p), source)
+            where = yamlfile.where(origins, ("powers", p), source)
             if not isinstance(p, str) or not p.isidentifier() or p != p.lower() or p in RESERVED:
                 raise CasimError(f"power name {p!r} must be a lower-case identifier, not a state or section name", where=where)
             if p not in _DATA.known_powers and not (isinstance(spec, dict) and "exposure" in spec):
@@ -529,19 +469,19 @@ def resolve(
     for p in powers:
         for target in values[f"{p}.sanctions_target"]:
             if target not in powers:
-                where = _where(origins, ("powers", p, "sanctions_target"), source)
+                where = yamlfile.where(origins, ("powers", p, "sanctions_target"), source)
                 raise CasimError(
                     f"{p}.sanctions_target names unknown power {target!r}{did_you_mean(target, powers)}", where=where
                 )
 
-    start_q = parse_quarter(spec.start, where=_where(origins, ("start",), source))
-    end_q = parse_quarter(spec.end, where=_where(origins, ("end",), source))
+    start_q = parse_quarter(spec.start, where=yamlfile.where(origins, ("start",), source))
+    end_q = parse_quarter(spec.end, where=yamlfile.where(origins, ("end",), source))
     if end_q <= start_q:
-        raise CasimError(f"end {spec.end} must come after start {spec.start}", where=_where(origins, ("end",), source))
+        raise CasimError(f"end {spec.end} must come after start {spec.start}", where=yamlfile.where(origins, ("end",), source))
     shocks = []
     ids = set()
     for i, sh in enumerate(spec.shocks):
-        where = _where(origins, ("shocks", i), source)
+        where = yamlfile.where(origins, ("shocks", i), source)
         q = parse_quarter(sh.at, where=where)
         if not start_q < q <= end_q:
             raise CasimError(

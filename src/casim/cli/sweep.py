@@ -18,10 +18,16 @@ def register(sub) -> None:
     p = sub.add_parser("sweep", help="run a batch parameter sweep file into a results store")
     p.add_argument("sweep", help="sweep YAML file")
     p.add_argument("--out", help="store folder (default: results/sweeps/<sweep name>)")
-    p.add_argument("--workers", type=int, default=1, help="local processes, or Dask LocalCluster workers (default 1: run in this process)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="local processes, or Dask LocalCluster workers (default 1: run in this process)"
+    )
     p.add_argument("--executor", choices=KINDS, help="local (default) or dask")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)")
-    p.add_argument("--engine", choices=api.ENGINES, help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)"
+    )
+    p.add_argument(
+        "--engine", choices=api.ENGINES, help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)"
+    )
     p.add_argument("--resume", action="store_true", help="finish an interrupted store: run only the missing chunks")
     p.add_argument("--dry-run", action="store_true", help="validate the file and print the plan without running")
     p.set_defaults(func=cmd_sweep)
@@ -46,8 +52,10 @@ def cmd_sweep(args) -> int:
     if args.dry_run:
         design = make_design(spec)
         plan = Plan(spec, design, args.engine or "ensemble")
-        print(f"{spec.name}: {design.method} design, {plan.points} points x {spec.replicates} replicate(s) = {plan.runs} runs "
-              f"in {plan.n_chunks} chunk(s) of {plan.chunk}; parameters: {', '.join(p.path for p in spec.params)}")
+        print(
+            f"{spec.name}: {design.method} design, {plan.points} points x {spec.replicates} replicate(s) = {plan.runs} runs "
+            f"in {plan.n_chunks} chunk(s) of {plan.chunk}; parameters: {', '.join(p.path for p in spec.params)}"
+        )
         return 0
 
     state: dict = {}
@@ -55,8 +63,11 @@ def cmd_sweep(args) -> int:
     def start(info: dict) -> None:
         state.update(info)
         resumed = f"; {info['done']} of {info['chunks']} chunks already stored" if info["done"] else ""
-        print(f"{info['name']}: {info['method']} design, {info['points']} points x {info['replicates']} replicate(s) = "
-              f"{info['runs']} runs in {info['chunks']} chunk(s) on {info['pool']} ({info['engine']}){resumed}", file=sys.stderr)
+        print(
+            f"{info['name']}: {info['method']} design, {info['points']} points x {info['replicates']} replicate(s) = "
+            f"{info['runs']} runs in {info['chunks']} chunk(s) on {info['pool']} ({info['engine']}){resumed}",
+            file=sys.stderr,
+        )
         state["bar"] = bar_cm = bar(info["runs_todo"], desc=info["name"])
         state["advance"] = bar_cm.__enter__()
 
@@ -64,8 +75,17 @@ def cmd_sweep(args) -> int:
         state["advance"](n)
 
     try:
-        outcome = sweep(spec, out, workers=args.workers, executor=args.executor, scheduler=args.scheduler,
-                        engine=args.engine, resume=args.resume, progress=advance, on_start=start)
+        outcome = sweep(
+            spec,
+            out,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            engine=args.engine,
+            resume=args.resume,
+            progress=advance,
+            on_start=start,
+        )
     except SweepInterrupted as e:
         _close_bar(state)
         print(f"casim: interrupted: {e.done} of {e.total} chunks are stored in {e.out}", file=sys.stderr)
@@ -76,8 +96,10 @@ def cmd_sweep(args) -> int:
 
     rate = f"{outcome.runs_per_second:,.0f} runs/s" if outcome.runs_run else "nothing left to run"
     start = f" (+{outcome.startup:.1f} s starting them)" if outcome.startup >= 0.05 else ""
-    print(f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
-          f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{start}")
+    print(
+        f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
+        f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{start}"
+    )
     last, table = summarise(out)
     print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
     print(table.round(3).to_string())

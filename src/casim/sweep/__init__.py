@@ -4,10 +4,12 @@
 reads its store back as one table.
 """
 
-from .design import Design, make as make_design
+from .design import Design
+from .design import make as make_design
 from .runner import Outcome, SweepInterrupted, sweep
 from .spec import Param, Sweep, load_sweep, sweep_from_dict
-from .store import read as read_store, summarise
+from .store import read as read_store
+from .store import summarise
 
 __all__ = [
     "Design",

@@ -92,7 +92,9 @@ def make(sweep: Sweep) -> Design:
                 warnings.simplefilter("error")
                 X = np.asarray(call(), dtype=float)
         except (ValueError, AssertionError, UserWarning, RuntimeWarning) as e:
-            raise CasimError(f"design: SALib cannot make this {d.method} design: {str(e).strip().splitlines()[0]}", where=where) from None
+            raise CasimError(
+                f"design: SALib cannot make this {d.method} design: {str(e).strip().splitlines()[0]}", where=where
+            ) from None
         options["seed"] = seed
     return Design(d.method, X, prob, options)
 
@@ -108,7 +110,9 @@ def _grid(sweep: Sweep) -> np.ndarray:
             axes.append(np.linspace(p.low, p.high, p.levels))
     n = int(np.prod([len(a) for a in axes], dtype=np.float64))
     if n > MAX_GRID_POINTS:
-        raise CasimError(f"design: the grid has {n:,} points, more than {MAX_GRID_POINTS:,}; use fewer levels or lhs/sobol", where=sweep.source)
+        raise CasimError(
+            f"design: the grid has {n:,} points, more than {MAX_GRID_POINTS:,}; use fewer levels or lhs/sobol", where=sweep.source
+        )
     mesh = np.meshgrid(*axes, indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1)
 

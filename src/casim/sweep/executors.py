@@ -64,7 +64,9 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
         t0 = time.perf_counter()
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
         try:
-            for f in [ex.submit(_ready) for _ in range(workers)]:  # start the workers now, not inside the timing of the first chunks
+            for f in [
+                ex.submit(_ready) for _ in range(workers)
+            ]:  # start the workers now, not inside the timing of the first chunks
                 f.result()
             yield Pool(ex, window or 2 * workers, f"{workers} local processes", time.perf_counter() - t0)
         finally:
@@ -88,9 +90,7 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
             raise CasimError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
         label = f"Dask scheduler {scheduler}"
     else:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-        )
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
         client = Client(cluster, set_as_default=False)
         label = f"Dask LocalCluster ({workers} workers)"
     try:

@@ -108,8 +108,10 @@ _SCENARIOS: dict[str, Scenario] = {}
 
 def payload(scenario: Scenario) -> dict:
     """A picklable form of a resolved scenario (a Scenario holds a mappingproxy, which does not pickle)."""
-    d = {f: getattr(scenario, f) for f in ("name", "description", "start", "end", "seed", "replicates", "powers",
-                                             "source", "source_hash", "overrides")}
+    d = {
+        f: getattr(scenario, f)
+        for f in ("name", "description", "start", "end", "seed", "replicates", "powers", "source", "source_hash", "overrides")
+    }
     d["values"] = dict(scenario.values)
     d["shocks"] = [s.__dict__ for s in scenario.shocks]
     return d
@@ -126,7 +128,21 @@ def _scenario(group: Group) -> Scenario:
         if len(_SCENARIOS) > 256:
             _SCENARIOS.clear()
         sc = _SCENARIOS[group.key] = Scenario(
-            **{k: p[k] for k in ("name", "description", "start", "end", "seed", "replicates", "powers", "source", "source_hash", "overrides")},
+            **{
+                k: p[k]
+                for k in (
+                    "name",
+                    "description",
+                    "start",
+                    "end",
+                    "seed",
+                    "replicates",
+                    "powers",
+                    "source",
+                    "source_hash",
+                    "overrides",
+                )
+            },
             values=MappingProxyType(dict(p["values"])),
             shocks=tuple(Shock(**s) for s in p["shocks"]),
         )
@@ -233,7 +249,9 @@ class Plan:
             groups.append(Group(key, scen, pos, vals))
         columns = {"point": points.astype(np.int64)}
         columns.update({path: v[points] for path, v in self.column_values.items()})
-        return ChunkJob(index, lo, hi, self.sweep.seed, self.sweep.replicates, self.engine, self.sweep.keep_steps(), tuple(groups), columns)
+        return ChunkJob(
+            index, lo, hi, self.sweep.seed, self.sweep.replicates, self.engine, self.sweep.keep_steps(), tuple(groups), columns
+        )
 
 
 def _manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> dict:
@@ -246,6 +264,7 @@ def _manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> 
         "status": "running",
         "sweep": {
             "file": sweep.source,
+            "path": str(Path(sweep.source).resolve()) if sweep.source else None,
             "sha256": sweep.source_hash,
             "spec": sweep.raw,
         },
@@ -287,17 +306,22 @@ def _same_sweep(old: dict, sweep: Sweep, new: dict, out: Path) -> None:
     """Refuse to resume a store that another sweep (or a changed sweep file) made."""
     where = str(out)
     old_file = old.get("sweep", {}).get("file")
+    old_path = old.get("sweep", {}).get("path")
     if old.get("sweep", {}).get("sha256") != sweep.source_hash:
-        same_file = old_file and sweep.source and Path(old_file).resolve() == Path(sweep.source).resolve()
+        same_file = old_path and sweep.source and Path(old_path) == Path(sweep.source).resolve()
         if same_file:
             raise CasimError(
-                f"the sweep file {sweep.source} changed since this store was started; "
-                "restore it or write to a new --out folder",
+                f"the sweep file {sweep.source} changed since this store was started; restore it or write to a new --out folder",
                 where=where,
             )
-        raise CasimError(f"this store was made by another sweep ({old_file or 'a Python object'}); choose another --out folder", where=where)
+        raise CasimError(
+            f"this store was made by another sweep ({old_file or 'a Python object'}); choose another --out folder", where=where
+        )
     for key, what in (("scenario", "the scenario it starts from"), ("design", "its design")):
-        a, b = json.loads(json.dumps(old.get(key), default=stores._json)), json.loads(json.dumps(new.get(key), default=stores._json))
+        a, b = (
+            json.loads(json.dumps(old.get(key), default=stores._json)),
+            json.loads(json.dumps(new.get(key), default=stores._json)),
+        )
         # paths may be spelt differently from another working directory; the hashes decide
         a = {k: v for k, v in (a or {}).items() if k not in ("source", "csv")}
         b = {k: v for k, v in (b or {}).items() if k not in ("source", "csv")}
@@ -316,17 +340,25 @@ def _prepare(out: Path, sweep: Sweep, design: designs.Design, plan: Plan, engine
         if existing.get("store", {}).get("format") != stores.FORMAT:
             raise CasimError("this folder holds results that are not a sweep store; choose another --out folder", where=str(out))
         if not resume:
-            raise CasimError("this folder already holds a sweep store; pass --resume to finish it, or choose another --out folder", where=str(out))
+            raise CasimError(
+                "this folder already holds a sweep store; pass --resume to finish it, or choose another --out folder",
+                where=str(out),
+            )
         _same_sweep(existing, sweep, fresh, out)
         if existing.get("engine") != engine:
-            raise CasimError(f"this store was started with --engine {existing.get('engine')}; resume it with the same engine", where=str(out))
+            raise CasimError(
+                f"this store was started with --engine {existing.get('engine')}; resume it with the same engine", where=str(out)
+            )
         store = stores.open_existing(out)
         try:
             store.clean()
         except OSError as e:
             raise stores._oserror(e, out) from None
         return store
-    if out.is_dir() and any(out.iterdir()):
+    leftovers = {p.name for p in out.iterdir() if not p.name.startswith(".")} if out.is_dir() else set()
+    if leftovers <= {stores.CHUNKS, stores.DESIGN} and not any((out / stores.CHUNKS).glob("part-*")):
+        leftovers = set()  # a store whose creation failed before its manifest: start it again
+    if leftovers:
         raise CasimError("the output folder is not empty and holds no sweep store; choose an empty or new folder", where=str(out))
     return stores.create(out, fresh, designs.frame(sweep, design))
 
@@ -348,6 +380,8 @@ def sweep(
     on_start: Callable[[dict], object] | None = None,
 ) -> Outcome:
     """Run a sweep (a file, a mapping in the file format, or a :class:`Sweep`) into the store ``out``.
+
+    A mapping's relative ``scenario`` path is relative to the working directory.
 
     ``executor`` is ``"local"`` (``workers`` processes; 1 runs in this process),
     ``"dask"`` (a Client on ``scheduler``, or a LocalCluster of ``workers``), or
@@ -371,23 +405,41 @@ def sweep(
         raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(api.ENGINES)}")
     design = designs.make(spec)
     plan = Plan(spec, design, engine)
-    store = _prepare(out, spec, design, plan, engine, resume)
+    try:
+        store = _prepare(out, spec, design, plan, engine, resume)
+    except OSError as e:
+        raise stores._oserror(e, out) from None
     done = store.done()
     todo = [i for i in range(plan.n_chunks) if i not in done]
     before = len(done)
 
     with open_pool(executor, workers, scheduler) as pool:
-        session = {"started": time.time(), "pool": pool.label, "worker_start_s": round(pool.startup, 6), "engine": engine,
-                   "chunks_before": before}
+        session = {
+            "started": time.time(),
+            "pool": pool.label,
+            "worker_start_s": round(pool.startup, 6),
+            "engine": engine,
+            "chunks_before": before,
+        }
         store.manifest["sessions"].append(session)
         store.save_manifest()
         if on_start is not None:
-            on_start({
-                "name": spec.name, "points": plan.points, "replicates": spec.replicates, "runs": plan.runs,
-                "chunks": plan.n_chunks, "chunk": plan.chunk, "done": before,
-                "runs_todo": sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo),
-                "method": design.method, "pool": pool.label, "engine": engine, "out": str(out),
-            })
+            on_start(
+                {
+                    "name": spec.name,
+                    "points": plan.points,
+                    "replicates": spec.replicates,
+                    "runs": plan.runs,
+                    "chunks": plan.n_chunks,
+                    "chunk": plan.chunk,
+                    "done": before,
+                    "runs_todo": sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo),
+                    "method": design.method,
+                    "pool": pool.label,
+                    "engine": engine,
+                    "out": str(out),
+                }
+            )
         started = time.perf_counter()
         ran, runs_ran = 0, 0
 

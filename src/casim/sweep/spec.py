@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import CasimError, did_you_mean
 from ..params import INF
-from ..scenario import Scenario, _lines, canonical_path, check_bounds, load_scenario
+from .. import yamlfile
+from ..scenario import Scenario, canonical_path, check_bounds, load_scenario
 from ..timeline import parse_quarter, quarter_label
 
 SCHEMA_VERSION = 1
@@ -61,10 +62,14 @@ class DesignSpec(_Strict):
     """How the design points are made; which options apply depends on the method."""
 
     method: Literal["grid", "lhs", "sobol", "morris", "csv"]
-    n: Annotated[int | None, Field(ge=1, description="lhs: points; sobol: base sample (a power of 2); morris: trajectories")] = None
+    n: Annotated[int | None, Field(ge=1, description="lhs: points; sobol: base sample (a power of 2); morris: trajectories")] = (
+        None
+    )
     seed: Annotated[int | None, Field(ge=0, description="seed of the design's own randomness (default: the sweep's seed)")] = None
     levels: Annotated[int | None, Field(ge=2, description="grid: levels of each range")] = None
-    file: str | None = Field(default=None, description="csv: the design file, one row a design point (path relative to the sweep file)")
+    file: str | None = Field(
+        default=None, description="csv: the design file, one row a design point (path relative to the sweep file)"
+    )
     second_order: bool | None = Field(default=None, description="sobol: also sample for second-order indices (default true)")
     scramble: bool | None = Field(default=None, description="sobol: scramble the Sobol' sequence (default true)")
     num_levels: Annotated[int | None, Field(ge=2, description="morris: grid levels, even (default 4)")] = None
@@ -85,7 +90,9 @@ class SweepFile(_Strict):
     replicates: Annotated[int, Field(ge=1)] = 1
     seed: Annotated[int | None, Field(ge=0, description="base seed (default: the scenario's)")] = None
     keep: Any = Field(default="trajectories", description="'trajectories' or {dates: [2026Q4, 2030Q4]}")
-    chunk: Annotated[int | None, Field(ge=1, le=1_000_000, description="runs per stored chunk (default: from the run count)")] = None
+    chunk: Annotated[int | None, Field(ge=1, le=1_000_000, description="runs per stored chunk (default: from the run count)")] = (
+        None
+    )
 
 
 @dataclass(frozen=True)
@@ -199,35 +206,8 @@ class Sweep:
 # loading
 
 
-def _read(path: Path) -> tuple[dict, dict, bytes]:
-    name = str(path)
-    try:
-        data_bytes = path.read_bytes()
-        text = data_bytes.decode("utf-8")
-    except FileNotFoundError:
-        raise CasimError("sweep file not found", where=name) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise CasimError(f"cannot read sweep file ({e.__class__.__name__})", where=name) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise CasimError(f"malformed YAML: {e.problem or e.context}", where=f"{name}:{mark.line + 1}" if mark else name) from None
-    except yaml.YAMLError as e:
-        raise CasimError(f"malformed YAML: {e}", where=name) from None
-    if data is None:
-        raise CasimError("the file is empty; a sweep needs schema, scenario, parameters and design", where=name)
-    if not isinstance(data, dict):
-        raise CasimError(f"a sweep file must be a mapping of keys, not a {type(data).__name__}", where=f"{name}:1")
-    return data, _lines(node, fname=name), data_bytes
-
-
 def _where(origins: dict, loc: tuple, source: str) -> str:
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            return origins[loc[:n]]
-    return source
+    return yamlfile.where(origins, loc, source)
 
 
 def _schema_error(err: ValidationError, origins: dict, source: str) -> CasimError:
@@ -252,8 +232,9 @@ def _schema_error(err: ValidationError, origins: dict, source: str) -> CasimErro
 def load_sweep(path: str | Path) -> Sweep:
     """Load and validate a sweep file (its scenario path is relative to the file)."""
     path = Path(path)
-    data, origins, data_bytes = _read(path)
-    return resolve(data, origins, source=str(path), base_dir=path.parent, source_hash=hashlib.sha256(data_bytes).hexdigest())
+    doc = yamlfile.read(path, what="a sweep file (schema, scenario, parameters, design)")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return resolve(doc.data, doc.origins, source=str(path), base_dir=path.parent, source_hash=digest)
 
 
 def sweep_from_dict(raw: Mapping[str, Any], base_dir: str | Path = ".") -> Sweep:
@@ -282,7 +263,9 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
     # the scenario
     if scenario_obj is not None:
         if spec.set:
-            raise CasimError("'set' needs the scenario as a file path, not a Scenario object", where=_where(origins, ("set",), src))
+            raise CasimError(
+                "'set' needs the scenario as a file path, not a Scenario object", where=_where(origins, ("set",), src)
+            )
         scenario = scenario_obj
     else:
         scenario = load_scenario(base_dir / spec.scenario, list(spec.set.items()))
@@ -294,7 +277,9 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
     for k in given:
         if k not in METHOD_OPTIONS[d.method]:
             valid = ", ".join(METHOD_OPTIONS[d.method])
-            raise CasimError(f"design.{k} is not an option of {d.method} (its options: {valid})", where=_where(origins, ("design", k), src))
+            raise CasimError(
+                f"design.{k} is not an option of {d.method} (its options: {valid})", where=_where(origins, ("design", k), src)
+            )
     for k in REQUIRED_OPTIONS.get(d.method, ()):
         if getattr(d, k) is None:
             raise CasimError(f"design method {d.method} needs design.{k}", where=where_design)
@@ -316,14 +301,19 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
     names = [p.path for p in params]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise CasimError(f"parameter {sorted(dup)[0]!r} is listed twice (once in another spelling)", where=_where(origins, ("parameters",), src))
+        raise CasimError(
+            f"parameter {sorted(dup)[0]!r} is listed twice (once in another spelling)",
+            where=_where(origins, ("parameters",), src),
+        )
 
     keep = _keep(spec.keep, scenario, _where(origins, ("keep",), src))
     notes = []
     for p in params:
         prior = scenario.space.prior_range(p.path) if p.kind != "category" else None
         if prior is not None and (p.low < prior[0] or p.high > prior[1]):
-            notes.append(f"{p.path} is swept over [{p.low:g}, {p.high:g}], beyond its calibrated range [{prior[0]:g}, {prior[1]:g}]")
+            notes.append(
+                f"{p.path} is swept over [{p.low:g}, {p.high:g}], beyond its calibrated range [{prior[0]:g}, {prior[1]:g}]"
+            )
     name = spec.name or (Path(source).stem if source else scenario.name + "-sweep")
     seed = scenario.seed if spec.seed is None else spec.seed
     stored = copy.deepcopy({k: v for k, v in raw.items() if k != "scenario"})
@@ -437,7 +427,9 @@ def _check_value(path: str, t: Target, v, scenario: Scenario, where: str):
     return label
 
 
-def _param(path: str, spec, scenario: Scenario, targets: Mapping[str, Target], where: str, *, grid: bool, default_levels) -> Param:
+def _param(
+    path: str, spec, scenario: Scenario, targets: Mapping[str, Target], where: str, *, grid: bool, default_levels
+) -> Param:
     path = _canonical(path, scenario)
     t = targets.get(path)
     if t is None:
@@ -468,14 +460,20 @@ def _param(path: str, spec, scenario: Scenario, targets: Mapping[str, Target], w
         if not _number(v):
             raise CasimError(f"parameters.{path}: range bounds must be numbers (got {v!r})", where=where)
     if low == high:
-        raise CasimError(f"parameters.{path}: empty range [{low}, {high}]; low must be below high (to fix a value, use 'set:')", where=where)
+        raise CasimError(
+            f"parameters.{path}: empty range [{low}, {high}]; low must be below high (to fix a value, use 'set:')", where=where
+        )
     if low > high:
-        raise CasimError(f"parameters.{path}: inverted range [{low}, {high}]; write it as [low, high] = [{high}, {low}]", where=where)
+        raise CasimError(
+            f"parameters.{path}: inverted range [{low}, {high}]; write it as [low, high] = [{high}, {low}]", where=where
+        )
     low, high = (_check_value(path, t, v, scenario, where) for v in (low, high))
     if grid:
         levels = levels or default_levels
         if levels is None:
-            raise CasimError(f"grid: {path} needs levels; set design.levels or {{range: [{low}, {high}], levels: N}}", where=where)
+            raise CasimError(
+                f"grid: {path} needs levels; set design.levels or {{range: [{low}, {high}], levels: N}}", where=where
+            )
     elif levels is not None:
         raise CasimError(f"parameters.{path}.levels applies to grid designs only", where=where)
     kind = "int" if t.kind == "int" else "float"
@@ -510,7 +508,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CasimError(f"not a readable CSV design: {str(e).splitlines()[0]}", where=str(path)) from None
     if df.empty or not len(df.columns):
-        raise CasimError("the design file has no rows; write a header of parameter paths and one row per design point", where=str(path))
+        raise CasimError(
+            "the design file has no rows; write a header of parameter paths and one row per design point", where=str(path)
+        )
     return df, hashlib.sha256(data).hexdigest()
 
 
@@ -542,7 +542,9 @@ def _csv_params(df: pd.DataFrame, source: str, scenario: Scenario, targets, decl
                 bad = (v not in dp.values) if dp.kind == "category" else not (dp.low <= v <= dp.high)
                 if bad:
                     allowed = list(dp.values) if dp.kind == "category" else f"[{dp.low}, {dp.high}]"
-                    raise CasimError(f"{path} = {v!r} is outside the sweep's declared {allowed}", where=f"{source}:{i + 2}, column {col!r}")
+                    raise CasimError(
+                        f"{path} = {v!r} is outside the sweep's declared {allowed}", where=f"{source}:{i + 2}, column {col!r}"
+                    )
         if t.kind in ("float", "int"):
             kind = "int" if t.kind == "int" else "float"
             params.append(Param(path, kind, t.target, min(values), max(values)))
@@ -566,8 +568,12 @@ def csv_codes(sweep: Sweep) -> np.ndarray:
     for j, (col, p) in enumerate(zip(df.columns, sweep.params, strict=True)):
         t = targets[p.path]
         if p.kind == "category":
-            vals = [_check_value(p.path, t, yaml.safe_load(str(c).strip()) if t.kind == "list" else str(c).strip(), sweep.scenario, "")
-                    for c in df[col]]
+            vals = [
+                _check_value(
+                    p.path, t, yaml.safe_load(str(c).strip()) if t.kind == "list" else str(c).strip(), sweep.scenario, ""
+                )
+                for c in df[col]
+            ]
             X[:, j] = [p.values.index(v) for v in vals]
         else:
             X[:, j] = df[col].astype(float).to_numpy()
