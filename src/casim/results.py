@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from importlib import metadata
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -66,9 +67,32 @@ def versions() -> dict[str, str]:
     return out
 
 
+class Manifest(Mapping):
+    """A read-only provenance record. It lives in ``DataFrame.attrs``, which pandas
+    deep-copies on every operation; being immutable, it copies as itself."""
+
+    def __init__(self, data: dict):
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __deepcopy__(self, memo) -> Manifest:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Manifest({self._data!r})"
+
+
 def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, started: float, finished: float, **extra) -> dict:
     """Provenance of a results table: enough to reproduce it."""
-    return {
+    return Manifest({
         "casim_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(finished)),
         "scenario": scenario.to_dict(),
@@ -80,7 +104,7 @@ def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, sta
         "timing": {"started": started, "finished": finished, "seconds": round(finished - started, 6)},
         "versions": versions(),
         **extra,
-    }
+    })
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -99,6 +123,8 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
     out = Path(out)
     if fmt not in ("parquet", "csv"):
         raise CasimError(f"unknown format {fmt!r}; valid: parquet, csv")
+    df = df.copy(deep=False)
+    df.attrs = {}  # provenance goes to manifest.json, not into the table's metadata
     try:
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"results.{fmt}"

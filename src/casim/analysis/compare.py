@@ -13,7 +13,7 @@ from .. import __version__, api
 from ..errors import CasimError
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
-from .summary import check_choice, horizon, outcomes_of, plain, powers_of, scenarios_of
+from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of
 
 
 def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
         raise CasimError(f"scenario names must differ to be compared; got {', '.join(names)}")
     parts = []
     for t in tables:
-        t = plain(t).copy()
+        t = t.copy()
         for p in powers:
             if p not in t.columns:
                 t[p] = 0.0
@@ -84,7 +84,6 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
     differences; otherwise from the two samples' variances (Welch). One row per
     scenario, state and outcome (each power's share and hedging).
     """
-    df = plain(df)
     names = scenarios_of(df)
     baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
     if len(names) < 2:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from .summary import check_choice, dominant, horizon, outcomes_of, plain, states_of
+from .summary import check_choice, dominant, horizon, outcomes_of, states_of
 
 NOT_PARAMETERS = ("point", "dominant")
 
@@ -40,7 +40,7 @@ def per_run(df: pd.DataFrame, state: str, outcome: str, parameters: list[str]) -
     """
     check_choice("state", state, states_of(df))
     check_choice("outcome", outcome, [*outcomes_of(df), "dominant"])
-    last = horizon(plain(df))
+    last = horizon(df)
     last = last[last["state"].astype(str) == state]
     out = last[parameters].copy()
     out[outcome] = dominant(last).astype(str) if outcome == "dominant" else last[outcome].to_numpy()

@@ -19,7 +19,7 @@ from .. import api, results
 from ..errors import CasimError, did_you_mean
 from ..scenario import Scenario, load_scenario
 from ..seeding import run_seeds
-from .summary import check_choice, horizon, outcomes_of, plain, states_of
+from .summary import check_choice, horizon, outcomes_of, states_of
 
 METHODS = ("sobol", "morris")
 
@@ -47,7 +47,7 @@ def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str)
     missing = [n for n in names if n not in df.columns]
     if missing:
         raise CasimError(f"the table has no column for swept parameter(s) {', '.join(missing)}")
-    last = horizon(plain(df))
+    last = horizon(df)
     last = last[last["state"].astype(str) == state]
     g = last.groupby("point", sort=True)
     X = g[names].first()
@@ -304,7 +304,7 @@ def tornado(oat: pd.DataFrame, state: str, outcome: str) -> pd.DataFrame:
     check_choice("outcome", outcome, outcomes_of(oat))
     if not {"parameter", "level", "value"} <= set(oat.columns):
         raise CasimError("not a one-at-a-time table (needs parameter, level and value columns)")
-    last = horizon(plain(oat))
+    last = horizon(oat)
     last = last[last["state"].astype(str) == state]
     base = float(last.loc[last["level"] == "base", outcome].mean())
     rows = []

@@ -23,15 +23,6 @@ def check_table(df: pd.DataFrame, where: str | None = None) -> None:
         raise CasimError("the results table is empty", where=where)
 
 
-def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` without ``attrs``: pandas deep-copies attrs (a run's manifest) on every operation, which is slow."""
-    if not df.attrs:
-        return df
-    out = df.copy(deep=False)
-    out.attrs = {}
-    return out
-
-
 def powers_of(df: pd.DataFrame) -> list[str]:
     """The power columns of a results table: those between ``state`` and ``hedging``."""
     check_table(df)
@@ -87,7 +78,6 @@ def quarter_starts(labels: Sequence[str]) -> np.ndarray:
 def horizon(df: pd.DataFrame) -> pd.DataFrame:
     """The rows at each scenario's last step."""
     check_table(df)
-    df = plain(df)
     last = df.groupby(df["scenario"].astype(str), sort=False)["step"].transform("max")
     return df[df["step"] == last]
 
@@ -105,7 +95,6 @@ def bands(df: pd.DataFrame, q: tuple[float, float] = (0.05, 0.95)) -> pd.DataFra
     Long format: scenario, state, step, date, outcome, low, median, high, mean.
     """
     outcomes = outcomes_of(df)
-    df = plain(df)
     keys = [df["scenario"].astype(str), df["state"].astype(str), df["step"]]
     g = df.groupby(keys, sort=False)[outcomes]
     parts = {
@@ -128,6 +117,5 @@ def mean_path(df: pd.DataFrame, state: str) -> pd.DataFrame:
     """Mean shares of one state per step (a path that stays on the simplex), indexed by step."""
     powers = powers_of(df)
     check_choice("state", state, states_of(df))
-    df = plain(df)
     rows = df[df["state"].astype(str) == state]
     return rows.groupby("step", sort=True)[powers].mean()

@@ -25,9 +25,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import yamlfile
 from ..errors import CasimError, did_you_mean
 from ..params import INF
-from .. import yamlfile
 from ..scenario import Scenario, canonical_path, check_bounds, load_scenario
 from ..timeline import parse_quarter, quarter_label
 
