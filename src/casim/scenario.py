@@ -23,7 +23,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from . import calibration, yamlfile
-from .yamlfile import _lines  # noqa: F401  (transitional: sweep/spec.py imports it)
 from .errors import CasimError, did_you_mean
 from .params import BOUNDS, INF, MODEL_SCALARS, NONNEGATIVE, POWER_SCALARS, REGION_SCALARS, STATE_SCALARS, ParameterSpace
 from .timeline import parse_quarter, quarter_label

@@ -23,7 +23,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .. import __version__, api, results
+from .. import __version__, api, observables, results
 from ..errors import CasimError
 from ..scenario import Scenario, Shock
 from ..seeding import run_seeds
@@ -182,9 +182,8 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     view = _Dates(base.name, base.states, base.powers, [dates[s] for s in steps])
     df = results.table(view, traj[:, steps], seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
     df["step"] = steps[df["step"].to_numpy()]
-    shares = df[list(base.powers)].to_numpy()
-    dominant = pd.Categorical.from_codes(shares.argmax(axis=1), categories=list(base.powers))
-    df.insert(df.columns.get_loc("hedging") + 1, "dominant", dominant)
+    idx, _ = observables.dominant(df[list(base.powers)].to_numpy())
+    df.insert(df.columns.get_loc("hedging") + 1, "dominant", pd.Categorical.from_codes(idx, categories=list(base.powers)))
     return df
 
 
