@@ -144,20 +144,20 @@ def regional_pull(ties: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 def utility(static: Params, others: np.ndarray, engagement: np.ndarray, coercion_memory: np.ndarray) -> np.ndarray:
     """Utility of aligning with each power ``[..., P]``: static terms plus the powers' responses and neighbours."""
-    return (
-        static["base"]
-        + engagement * static["econ"]
-        + coercion_memory * static["leverage"]
-        + regional_pull(static["ties"], others)
-    )
+    u = regional_pull(static["ties"], others)  # a fresh array: the sums below go in place
+    u += static["base"]
+    u += engagement * static["econ"]
+    u += coercion_memory * static["leverage"]
+    return u
 
 
 def choose(utility: np.ndarray, shock: np.ndarray | None, static: Params) -> np.ndarray:
     """The state's target alignment: softmax of utilities plus the random shock, at its temperature."""
-    z = utility if shock is None else utility + static["noise"] * shock
-    z = z * static["inv_temp"]
-    e = np.exp(z - _fold(np.maximum, z)[..., None])
-    return e / _fold(np.add, e)[..., None]
+    z = utility * static["inv_temp"] if shock is None else (utility + static["noise"] * shock) * static["inv_temp"]
+    z -= _fold(np.maximum, z)[..., None]  # z is ours: work in place (no new arrays, no page faults)
+    np.exp(z, out=z)
+    z /= _fold(np.add, z)[..., None]
+    return z
 
 
 def _fold(op, x: np.ndarray) -> np.ndarray:
@@ -175,15 +175,22 @@ def commit(alignment: np.ndarray, target: np.ndarray, static: Params, spinup: bo
     are): neutrality and multi-vector doctrine both mean not choosing. During spin-up the state jumps straight
     to its goal (inertia 1), which finds the starting equilibrium.
     """
-    goal = static["hold"] * target + static["anchor"]
+    goal = static["hold"] * target
+    goal += static["anchor"]
     if spinup:
         return goal
-    return alignment + static["inertia"] * (goal - alignment)
+    goal -= alignment
+    goal *= static["inertia"]
+    goal += alignment
+    return goal
 
 
-def converged(before: np.ndarray, after: np.ndarray) -> bool:
-    """Whether a spin-up iteration moved no share by more than SPINUP_TOLERANCE."""
-    return bool(np.abs(after - before).max() < SPINUP_TOLERANCE)
+def settled(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Per run: whether a spin-up iteration moved no state's share by more than SPINUP_TOLERANCE.
+
+    ``before`` and ``after`` are ``[..., S, P]``; the result has shape ``[...]``.
+    """
+    return np.abs(after - before).max(axis=(-2, -1)) < SPINUP_TOLERANCE
 
 
 def stability(prm: Params) -> np.ndarray:

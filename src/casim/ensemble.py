@@ -93,6 +93,34 @@ def _distinct(values: Mapping[str, object], n: int) -> tuple[np.ndarray, np.ndar
     return first, inverse.reshape(-1)
 
 
+def _spin_up(static: dict, n: int, shape: tuple[int, int, int]) -> np.ndarray:
+    """The starting equilibrium: the fixed point of the start-date levers, no responses, no noise.
+
+    Each run keeps the position at which it settled (as its Mesa model
+    stops there); once a quarter of the runs still iterated have settled,
+    they are dropped from the arrays so late iterations cost little.
+    """
+    out = _full(1.0 / shape[2], shape)
+    active = np.arange(shape[0])  # runs still iterated (row r of A is run active[r])
+    open_ = np.ones(shape[0], dtype=bool)  # per row of A: not yet settled
+    A, zeros = out.copy(), _full(0.0, shape)
+    for _ in range(n):
+        new = dynamics.commit(A, dynamics.choose(dynamics.utility(static, A, zeros, zeros), None, static), static, spinup=True)
+        done = dynamics.settled(A, new) & open_
+        A = new
+        if done.any():
+            out[active[done]] = A[done]
+            open_ &= ~done
+            if not open_.any():
+                return out
+            if open_.sum() <= 0.75 * len(open_):
+                active, A, zeros = active[open_], A[open_], zeros[open_]
+                static = {k: v[open_] for k, v in static.items()}
+                open_ = np.ones(len(active), dtype=bool)
+    out[active[open_]] = A[open_]  # runs still moving after n iterations keep where they got
+    return out
+
+
 def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> np.ndarray:
     R = len(seeds)
     space = scenario.space
@@ -107,7 +135,9 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     U = len(first)
     resolved = dict(scenario.values)
     resolved.update({k: v for k, v in values.items() if not k.startswith("shocks.")})
-    arrays = space.arrays(resolved, batch=U)
+    vary = {k for k, v in values.items() if np.ndim(v) and not k.startswith("shocks.")}
+    vary |= {shock.path for shock in scenario.shocks}
+    arrays = space.arrays(resolved, batch=U, vary=vary)
     prm = dynamics.batch_view(arrays, space.state_fields)
     timeline = schedule.timelines(scenario, values, batch=U)
     changes = schedule.changes(timeline)
@@ -118,13 +148,7 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     static_u, response_u = _coefficients(prm, econ_mask, security_mask, per_set)
     expand = None if U == R else rows
     static, response = _expand(static_u, expand), _expand(response_u, expand)
-    A = _full(1.0 / P, (U, S, P))
-    zeros = _full(0.0, (U, S, P))
-    for _ in range(int(spinup)):
-        u = dynamics.utility(static_u, A, zeros, zeros)
-        A, before = dynamics.commit(A, dynamics.choose(u, None, static_u), static_u, spinup=True), A
-        if dynamics.converged(before, A):
-            break
+    A = _spin_up(static_u, int(spinup), (U, S, P))
     reference = A if expand is None else A[rows]
     A = reference
     engagement = coercion = _full(0.0, shape)

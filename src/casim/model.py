@@ -54,7 +54,7 @@ class CentralAsia(Model):
         for _ in range(int(resolved["model.spinup"])):
             before = self.alignments()
             self._advance(spinup=True)
-            if dynamics.converged(before, self.alignments()):
+            if dynamics.settled(before, self.alignments()):
                 break
         self.reference = self.alignments()
         self.quarter = 0

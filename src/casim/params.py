@@ -212,13 +212,22 @@ class ParameterSpace:
 
     # -- arrays --------------------------------------------------------------
 
-    def arrays(self, values: dict[str, object], batch: int | None = None) -> dict[str, np.ndarray]:
+    def arrays(self, values: dict[str, object], batch: int | None = None, vary=None) -> dict[str, np.ndarray]:
         """Kernel arrays from resolved values; with ``batch`` every array gets a leading runs axis.
 
         A value may be a scalar or, with ``batch``, an array of one value per run.
+        With ``vary`` (paths that differ between runs or over time), fields
+        holding none of them get a runs axis of length 1 that broadcasts: most
+        of the ~400 parameters are the same in every run of a sweep.
         """
-        lead = () if batch is None else (batch,)
-        out = {f: np.zeros(lead + shape) for f, shape in self.shapes.items()}
+        if batch is None:
+            lead = {f: () for f in self.shapes}
+        elif vary is None:
+            lead = {f: (batch,) for f in self.shapes}
+        else:
+            varying = {self.slots[p].field for p in vary}
+            lead = {f: ((batch,) if f in varying else (1,)) for f in self.shapes}
+        out = {f: np.zeros(lead[f] + shape) for f, shape in self.shapes.items()}
         for path, slot in self.slots.items():
             if slot.kind == "int":
                 continue

@@ -39,14 +39,16 @@ def table(
     runs = np.arange(R) if runs is None else np.asarray(runs)
     replicates = runs if replicates is None else np.asarray(replicates)
     per_row = T1 * S
+    dates = scenario.dates()
     cols: dict[str, object] = {
-        "scenario": pd.Categorical([scenario.name]).repeat(R * per_row) if R else pd.Categorical([]),
+        # categoricals built from codes: far cheaper than from repeated strings
+        "scenario": pd.Categorical.from_codes(np.zeros(R * per_row, dtype=np.int8), [scenario.name]),
         "run": np.repeat(runs.astype(np.int64), per_row),
         "replicate": np.repeat(replicates.astype(np.int64), per_row),
         "seed": np.repeat(np.asarray(seeds, dtype=np.int64), per_row),
         "step": np.tile(np.repeat(np.arange(T1, dtype=np.int64), S), R),
-        "date": pd.Categorical(np.tile(np.repeat(scenario.dates(), S), R), categories=scenario.dates(), ordered=True),
-        "state": pd.Categorical(np.tile(np.array(scenario.states), R * T1), categories=list(scenario.states)),
+        "date": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(T1, dtype=np.int16), S), R), dates, ordered=True),
+        "state": pd.Categorical.from_codes(np.tile(np.arange(S, dtype=np.int8), R * T1), list(scenario.states)),
     }
     flat = trajectories.reshape(R * T1 * S, P)
     for j, p in enumerate(scenario.powers):
