@@ -198,11 +198,11 @@ def test_discovery_draws_the_box_and_its_statistics(grid_sweep):
     box = analysis.discover(df, "KAZ", "russia", problem=manifest["problem"])
     fig = draw(plots.discovery(df, box))
     rect = by_gid(fig, "box")
-    px, py = box.restricted[0], ([p for p in box.limits.index if p != box.restricted[0]] + box.restricted)[0]
-    if len(box.restricted) > 1:
-        py = box.restricted[1]
+    px, py = (box.restricted + [p for p in box.limits.index if p not in box.restricted])[:2]
     assert rect.get_x() == pytest.approx(box.limits.loc[px, "low"])
     assert rect.get_x() + rect.get_width() == pytest.approx(box.limits.loc[px, "high"])
+    assert rect.get_y() == pytest.approx(box.limits.loc[py, "low"])
+    assert rect.get_y() + rect.get_height() == pytest.approx(box.limits.loc[py, "high"])
     assert f"coverage {box.coverage:.2f}" in fig.axes[0].get_title()
     hits = by_gid(fig, "hits").get_offsets()
     assert len(hits) == box.of_interest

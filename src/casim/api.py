@@ -48,6 +48,17 @@ def simulate(scenario: Scenario, seeds, values=None, engine: str = "ensemble", p
     raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
 
 
+def replicate_seeds(scenario: Scenario, replicates: int | None = None, seed: int | None = None) -> tuple[int, int, np.ndarray]:
+    """Replicate count, base seed (the scenario's unless given) and the per-run seeds they spawn."""
+    n = scenario.replicates if replicates is None else int(replicates)
+    s = scenario.seed if seed is None else int(seed)
+    if n < 1:
+        raise CasimError(f"replicates must be at least 1 (got {n})")
+    if s < 0:
+        raise CasimError(f"seed must be a non-negative integer (got {s})")
+    return n, s, run_seeds(s, n)
+
+
 def run(
     scenario: Scenario | str | Path,
     replicates: int | None = None,
@@ -58,14 +69,8 @@ def run(
     """Run a scenario's replicates; returns the tidy table (``df.attrs['manifest']`` holds provenance)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    replicates = scenario.replicates if replicates is None else int(replicates)
-    seed = scenario.seed if seed is None else int(seed)
-    if replicates < 1:
-        raise CasimError(f"replicates must be at least 1 (got {replicates})")
-    if seed < 0:
-        raise CasimError(f"seed must be a non-negative integer (got {seed})")
+    replicates, seed, seeds = replicate_seeds(scenario, replicates, seed)
     scenario = scenario.with_values(replicates=replicates, seed=seed)
-    seeds = run_seeds(seed, replicates)
     started = time.time()
     traj = simulate(scenario, seeds, engine=engine, progress=progress)
     df = results.table(scenario, traj, seeds)

@@ -21,10 +21,9 @@ import pandas as pd
 import yaml
 
 from . import calibration, dynamics, yamlfile
-from .api import simulate
+from .api import replicate_seeds, simulate
 from .errors import CasimError, did_you_mean
 from .scenario import Scenario
-from .seeding import run_seeds
 from .timeline import parse_quarter, quarter_label
 
 OUTCOMES = ("yes", "no", "abstain", "absent")
@@ -308,13 +307,8 @@ def votes(
 ) -> pd.DataFrame:
     """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``."""
     check_horizon(resolutions, scenario)
-    n = scenario.replicates if replicates is None else int(replicates)
-    s = scenario.seed if seed is None else int(seed)
-    if n < 1:
-        raise CasimError(f"replicates must be at least 1 (got {n})")
-    if s < 0:
-        raise CasimError(f"seed must be a non-negative integer (got {s})")
-    traj = simulate(scenario, run_seeds(s, n), progress=progress)
+    n, s, seeds = replicate_seeds(scenario, replicates, seed)
+    traj = simulate(scenario, seeds, progress=progress)
     df = project_votes(scenario, traj, resolutions, params)
     df.attrs["seed"], df.attrs["replicates"] = s, n
     return df

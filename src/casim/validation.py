@@ -19,11 +19,10 @@ import pandas as pd
 import yaml
 
 from . import observables
-from .api import simulate
+from .api import replicate_seeds, simulate
 from .errors import CasimError
 from .observables import OUTCOMES, Resolution
 from .scenario import Scenario
-from .seeding import run_seeds
 from .timeline import parse_quarter
 
 SCENARIO_KEYS = ("baseline", "hindcast")
@@ -273,13 +272,8 @@ def scorecard(
     scenarios = {"baseline": baseline, "hindcast": hindcast}
     trajectories = {}
     for key, sc in scenarios.items():
-        n = sc.replicates if replicates is None else int(replicates)
-        s = sc.seed if seed is None else int(seed)
-        if n < 1:
-            raise CasimError(f"replicates must be at least 1 (got {n})")
-        if s < 0:
-            raise CasimError(f"seed must be a non-negative integer (got {s})")
-        trajectories[key] = simulate(sc, run_seeds(s, n), values)
+        _, _, seeds = replicate_seeds(sc, replicates, seed)
+        trajectories[key] = simulate(sc, seeds, values)
     return score(scenarios, trajectories, resolutions, vote_params)
 
 
