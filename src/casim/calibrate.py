@@ -319,8 +319,8 @@ def write(cal: Calibration, out: str | Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         target = out / "accepted.csv"
         table = cal.accepted.drop(columns=[c for c in cal.accepted.columns if c.startswith("loss:")])
-        results._atomic_write(target, lambda p: table.to_csv(p, float_format="%.5g"))
-        results._atomic_write(out / "summary.json", lambda p: Path(p).write_text(json.dumps(cal.summary, indent=2, default=str)))
+        results.atomic_write(target, lambda p: table.to_csv(p, float_format="%.5g"))
+        results.atomic_write(out / "summary.json", lambda p: Path(p).write_text(json.dumps(cal.summary, indent=2, default=str)))
     except OSError as e:
         raise CasimError(f"cannot write calibration results: {e.strerror or e}", where=str(out)) from None
     return target

@@ -109,8 +109,17 @@ def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, sta
     })
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(temp_path)`` for a temporary file beside ``path``, then rename it into place.
+
+    A reader never sees a half-written file, and a failed write leaves none.
+    The file gets ordinary permissions (mkstemp's are owner-only).
+    """
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
     os.close(fd)
     try:
         write(tmp)
@@ -131,11 +140,11 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"results.{fmt}"
         if fmt == "parquet":
-            _atomic_write(target, lambda p: df.to_parquet(p, engine="pyarrow", index=False))
+            atomic_write(target, lambda p: df.to_parquet(p, engine="pyarrow", index=False))
         else:
-            _atomic_write(target, lambda p: df.to_csv(p, index=False))
+            atomic_write(target, lambda p: df.to_csv(p, index=False))
         meta = {**meta, "results": target.name, "rows": len(df)}
-        _atomic_write(out / "manifest.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
+        atomic_write(out / "manifest.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
     except OSError as e:
         raise CasimError(f"cannot write results: {e.strerror or e}", where=str(out)) from None
     return target

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from .. import results
 from ..errors import CasimError
 from .summary import check_table
 
 
 def load(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """The results table at ``path`` (a folder or a file) and its ``manifest.json`` ({} when there is none)."""
-    import casim
-
     path = Path(path)
-    df = casim.read_results(path)
+    df = results.read(path)
     check_table(df, where=str(path))
     folder = path if path.is_dir() else path.parent
     m = folder / "manifest.json"
@@ -45,14 +42,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
         path = path.with_name(path.name + ".csv")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            df.to_csv(tmp, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        results.atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
     except OSError as e:
         raise CasimError(f"cannot write table: {e.strerror or e}", where=str(path)) from None
     return path

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from ..results import _atomic_write
+from ..results import atomic_write
 
 FORMAT = "casim-sweep-store"
 FORMAT_VERSION = 1
@@ -116,7 +116,7 @@ class Store:
 
     def save_manifest(self) -> None:
         try:
-            _atomic_write(self.root / MANIFEST, lambda p: Path(p).write_text(json.dumps(self.manifest, indent=2, default=_json)))
+            atomic_write(self.root / MANIFEST, lambda p: Path(p).write_text(json.dumps(self.manifest, indent=2, default=_json)))
         except OSError as e:
             raise _oserror(e, self.root / MANIFEST) from None
 
@@ -142,7 +142,7 @@ def create(root: Path, manifest: dict, design: pd.DataFrame) -> Store:
             raise CasimError("the output path is a file, not a folder", where=str(root))
         root.mkdir(parents=True, exist_ok=True)
         (root / CHUNKS).mkdir(exist_ok=True)
-        _atomic_write(root / DESIGN, lambda p: design.to_parquet(p, engine="pyarrow", index=False))
+        atomic_write(root / DESIGN, lambda p: design.to_parquet(p, engine="pyarrow", index=False))
     except OSError as e:
         raise _oserror(e, root) from None
     store = Store(root, manifest)
