@@ -10,6 +10,7 @@ arrays with a leading draws axis, one value per parameter set.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -275,6 +276,19 @@ def scorecard(
         _, _, seeds = replicate_seeds(sc, replicates, seed)
         trajectories[key] = simulate(sc, seeds, values)
     return score(scenarios, trajectories, resolutions, vote_params)
+
+
+def resolutions(fitted: str | Path, held_out: str | Path | None, hindcast: Scenario) -> tuple:
+    """The fitted vote records plus, if given, the held-out ones (checked disjoint and within the hindcast)."""
+    texts = observables.read_resolutions(fitted)
+    if held_out is None:
+        return texts
+    held = observables.read_resolutions(held_out)
+    clash = {r.id for r in held} & {r.id for r in texts}
+    if clash:
+        raise CasimError(f"resolution {sorted(clash)[0]} is in both the fitted and the held-out files", where=str(held_out))
+    observables.check_horizon(held, hindcast)
+    return texts + held
 
 
 def failures(card: pd.DataFrame) -> pd.DataFrame:

@@ -36,9 +36,9 @@ def figure_path(results: str | Path, kind: str) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV atomically (temporary file, then rename); ``.csv`` is added if missing."""
+    """Write a table as CSV atomically (temporary file, then rename); ``.csv`` is added to a name without a suffix."""
     path = Path(path)
-    if path.suffix != ".csv":
+    if not path.suffix:
         path = path.with_name(path.name + ".csv")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,7 @@ def cmd_sensitivity(args) -> int:
         print(idx.round(3).to_string(index=False))
     out = Path(args.out) if args.out else inputs.figure_path(args.results, "sensitivity")
     written = plots.save(plots.sensitivity(idx, scenario=str(df["scenario"].iloc[0])), out)
-    table = inputs.write_csv(idx, out.parent / (out.stem if out.suffix in (".png", ".svg") else out.name))
+    table = inputs.write_csv(idx, out.with_suffix(".csv"))
     for f in [*written, table]:
         print(f"wrote {f}")
     return 0

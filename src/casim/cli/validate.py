@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from .. import calibrate, observables, validation
-from ..errors import CasimError
+from ..analysis.inputs import write_csv
 from ..scenario import load_scenario, parse_set
 from .progress import bar
 
@@ -63,12 +63,7 @@ def cmd_votes(args) -> int:
     with bar(n, desc=scenario.name) as advance:
         df = observables.votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
     if args.out:
-        out = Path(args.out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out, index=False, float_format="%.4f")
-        except OSError as e:
-            raise CasimError(f"cannot write: {e.strerror or e}", where=str(out)) from None
+        out = write_csv(df.round(4), args.out)
         print(f"{scenario.name}: {n} replicate(s), seed {df.attrs['seed']}; wrote {len(df)} rows to {out}")
     else:
         print(df.to_csv(index=False, float_format="%.4f"), end="")
@@ -78,14 +73,8 @@ def cmd_votes(args) -> int:
 def cmd_validate(args) -> int:
     baseline = load_scenario(args.baseline)
     hindcast = load_scenario(args.hindcast)
-    resolutions = observables.read_resolutions(args.resolutions)
-    if args.held_out and args.held_out != "none":
-        held = observables.read_resolutions(args.held_out)
-        clash = {r.id for r in held} & {r.id for r in resolutions}
-        if clash:
-            raise CasimError(f"resolution {sorted(clash)[0]} is in both the fitted and the held-out files", where=args.held_out)
-        observables.check_horizon(held, hindcast)
-        resolutions = resolutions + held
+    held_out = None if args.held_out in (None, "", "none") else args.held_out
+    resolutions = validation.resolutions(args.resolutions, held_out, hindcast)
     card = validation.scorecard(baseline, hindcast, resolutions, args.replicates, args.seed)
     fitted = card[card["role"] == "fitted"]
     print(f"scorecard: {baseline.name} and {hindcast.name} (documented facts: docs/validation.md)")
@@ -102,12 +91,7 @@ def cmd_validate(args) -> int:
         for _, r in held.iterrows():
             print(f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}")
     if args.out:
-        out = Path(args.out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            card.to_csv(out, index=False)
-        except OSError as e:
-            raise CasimError(f"cannot write: {e.strerror or e}", where=str(out)) from None
+        write_csv(card, args.out)
     failed = validation.failures(card)
     print(f"{len(fitted) - len(failed)}/{len(fitted)} fitted checks pass")
     return 1 if len(failed) else 0
