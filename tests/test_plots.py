@@ -302,3 +302,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(run_df, tmp_path, capsys):
     assert main(["sensitivity", str(tmp_path / "r")]) == 2
     assert "sweep" in capsys.readouterr().err
     assert main(["plot", str(tmp_path / "nowhere"), "--kind", "ternary"]) == 2
+
+
+def test_cli_lists_the_same_figure_kinds_as_plots():
+    from casim.cli import plot as cli_plot
+
+    assert cli_plot.KINDS == plots.KINDS

@@ -11,7 +11,6 @@ import pandas as pd
 
 from . import ensemble, results
 from .errors import CasimError
-from .model import CentralAsia, CentralAsianState
 from .scenario import Scenario, load_scenario
 from .seeding import run_seeds
 
@@ -20,6 +19,8 @@ ENGINES = ("ensemble", "mesa")
 
 def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None = None, progress=None) -> np.ndarray:
     """Trajectories ``(runs, steps + 1, states, powers)`` from one Mesa model per seed."""
+    from .model import CentralAsia, CentralAsianState  # Mesa is imported only when this engine runs
+
     seeds = np.asarray(seeds, dtype=np.int64)
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
     out = np.empty((len(seeds), T + 1, S, P))

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import dynamics, schedule
-from .model import masks
 from .scenario import Scenario
 from .seeding import pcg64_states
 
@@ -141,7 +140,7 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     prm = dynamics.batch_view(arrays, space.state_fields)
     timeline = schedule.timelines(scenario, values, batch=U)
     changes = schedule.changes(timeline)
-    econ_mask, security_mask = masks(space.channels, space.data.economic_channels)
+    econ_mask, security_mask = space.masks
 
     # the starting equilibrium: a fixed point of the start-date levers, no responses, no noise
     per_set = (U, S, P)

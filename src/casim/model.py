@@ -22,13 +22,6 @@ def hedging(agent: CentralAsianState) -> float:
     return agent.hedging
 
 
-def masks(channels, economic_channels) -> tuple[np.ndarray, np.ndarray]:
-    """0/1 masks over channels: the economic ones, and security."""
-    econ = np.array([1.0 if c in economic_channels else 0.0 for c in channels])
-    sec = np.array([1.0 if c == "security" else 0.0 for c in channels])
-    return econ, sec
-
-
 class CentralAsia(Model):
     """Five states weighing the powers' pressure, one quarter a step.
 
@@ -47,7 +40,7 @@ class CentralAsia(Model):
         self.version = 0  # bumped whenever a shock rewrites a parameter
         self.timeline = schedule.timelines(scenario, values)
         self.changes = schedule.changes(self.timeline)
-        self.econ_mask, self.security_mask = masks(self.space.channels, self.space.data.economic_channels)
+        self.econ_mask, self.security_mask = self.space.masks
 
         self.states = [CentralAsianState(self, i, s) for i, s in enumerate(scenario.states)]
         self.powers = [Power(self, j, p) for j, p in enumerate(scenario.powers)]

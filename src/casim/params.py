@@ -122,6 +122,13 @@ class ParameterSpace:
         return shapes
 
     @cached_property
+    def masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 masks over channels: the economic ones, and security."""
+        econ = np.array([1.0 if c in self.data.economic_channels else 0.0 for c in self.channels])
+        security = np.array([1.0 if c == "security" else 0.0 for c in self.channels])
+        return econ, security
+
+    @cached_property
     def state_fields(self) -> frozenset[str]:
         """Fields with a leading states axis (the rest are shared by all states)."""
         return frozenset({"exposure", "intensity", "transit", "ties", *STATE_SCALARS})

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from .. import api, plots, results
-from ..analysis import compare as compare_
-from ..analysis import inputs, sensitivity
+from ..api import ENGINES
 from .progress import bar
+
+# casim.plots.KINDS (a test keeps them equal); listed here so that building
+# the parser does not import matplotlib, SALib and scipy for every command
+KINDS = ("trajectories", "ternary", "compare", "sweep", "sensitivity", "discovery")
 
 
 def register(sub) -> None:
     p = sub.add_parser("plot", help="draw a figure from a results table (PNG and SVG)")
     p.add_argument("results", help="results folder or file (from run, compare or sweep)")
-    p.add_argument("--kind", choices=plots.KINDS, default="trajectories")
+    p.add_argument("--kind", choices=KINDS, default="trajectories")
     p.add_argument("--state", metavar="ISO3", help="only this state (default: all; the first for sweep and discovery)")
     p.add_argument("--outcome", help="sweep: a power, hedging or dominant (default); sensitivity: one outcome")
     p.add_argument("--partner", help="discovery: the dominant partner to explain (default: the one nearest half the runs)")
@@ -27,7 +27,7 @@ def register(sub) -> None:
     c.add_argument("--out", metavar="DIR", help="output folder (default: results/compare)")
     c.add_argument("--replicates", type=int, help="replicates per scenario (default: the first file's)")
     c.add_argument("--seed", type=int, help="base seed shared by all scenarios (default: the first file's)")
-    c.add_argument("--engine", choices=api.ENGINES, default="ensemble")
+    c.add_argument("--engine", choices=ENGINES, default="ensemble")
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("sensitivity", help="Sobol or Morris indices from a sweep's results; prints the table, writes the figure")
@@ -39,6 +39,9 @@ def register(sub) -> None:
 
 
 def cmd_plot(args) -> int:
+    from .. import plots
+    from ..analysis import inputs
+
     df, manifest = inputs.load(args.results)
     fig = plots.render(
         args.kind, df, state=args.state, problem=manifest.get("problem"), design=manifest.get("design"), outcome=args.outcome, partner=args.partner
@@ -50,6 +53,12 @@ def cmd_plot(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    import pandas as pd
+
+    from .. import plots, results
+    from ..analysis import compare as compare_
+    from ..analysis import inputs
+
     n = len(args.scenarios) * (args.replicates or 0) or None
     with bar(n, desc="compare") as advance:
         df = compare_.run_scenarios(args.scenarios, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance)
@@ -67,6 +76,11 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    import pandas as pd
+
+    from .. import plots
+    from ..analysis import inputs, sensitivity
+
     df, manifest = inputs.load(args.results)
     idx = sensitivity.from_manifest(df, manifest, states=args.state, outcomes=args.outcome)
     with pd.option_context("display.width", 200, "display.max_rows", 1000):

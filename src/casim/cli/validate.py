@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import calibrate, observables, validation
-from ..analysis.inputs import write_csv
+from .. import observables, validation
 from ..scenario import load_scenario, parse_set
 from .progress import bar
 
@@ -55,6 +54,12 @@ def _scenario_args(p) -> None:
     p.add_argument("--resolutions", default=FITTED, metavar="FILE", help=f"fitted vote records (default {FITTED})")
 
 
+def write_csv(df, path):
+    from ..analysis.inputs import write_csv  # analysis pulls in SALib and scipy: only when writing
+
+    return write_csv(df, path)
+
+
 def cmd_votes(args) -> int:
     scenario = load_scenario(args.scenario, parse_set(args.set))
     resolutions = observables.read_resolutions(args.resolutions)
@@ -98,6 +103,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from .. import calibrate
+
     baseline = load_scenario(args.baseline)
     hindcast = load_scenario(args.hindcast)
     resolutions = observables.read_resolutions(args.resolutions)
