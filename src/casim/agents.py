@@ -63,6 +63,6 @@ class Power(Agent):
             self.terms = dynamics.response_terms(m.params)  # [states, powers]
             self.version = m.version
         terms = self.terms
-        drift = m.alignments()[:, j] - m.reference[:, j]
+        drift = m.committed[:, j] - m.reference[:, j]
         self.engagement = dynamics.respond(self.engagement, drift, terms["engage"][:, j], terms["keep"])
         self.coercion = dynamics.respond(self.coercion, -drift, terms["retain"][j], terms["keep"])

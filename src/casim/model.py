@@ -75,5 +75,6 @@ class CentralAsia(Model):
                 self.space.write(self.params, path, self.timeline[path][t])
             self.version += 1
         self._advance()
+        self.committed = self.alignments()  # what the powers respond to
         self.agents_by_type[Power].do("respond")
         self.datacollector.collect(self)
