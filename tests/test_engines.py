@@ -88,6 +88,18 @@ def test_batch_size_does_not_change_results():
     np.testing.assert_array_equal(a, b)
 
 
+def test_a_run_is_the_same_alone_or_in_any_batch_bit_for_bit():
+    sc = load_scenario(SCENARIOS[0])
+    n = 12
+    seeds = seeding.run_seeds(8, n)
+    rng = np.random.default_rng(0)
+    values = {"model.coupling": rng.random(n), "region.integration": 3 * rng.random(n), "west.sanctions": rng.random(n)}
+    together = ensemble.simulate(sc, seeds, values)
+    for i in (0, 5, 11):
+        alone = ensemble.simulate(sc, seeds[i : i + 1], {k: v[i : i + 1] for k, v in values.items()})
+        np.testing.assert_array_equal(alone[0], together[i])
+
+
 def test_replicates_share_a_start_and_differ_by_noise_only():
     sc = load_scenario(SCENARIOS[0])
     traj = ensemble.simulate(sc, seeding.run_seeds(1, 3))
