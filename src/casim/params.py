@@ -27,18 +27,6 @@ POWER_SCALARS = {
     "stability_seeking": 0.0,
 }
 STATE_SCALARS = ("stubbornness", "backlash", "reputation", "temperature", "afghan_border")
-REGION_SCALARS = ("integration", "afghan_threat")
-MODEL_SCALARS = (
-    "presence",
-    "inertia",
-    "temperature",
-    "noise",
-    "coupling",
-    "autonomy",
-    "sanctions_weight",
-    "reputation",
-    "response_decay",
-)
 INF = math.inf
 
 # Hard bounds (inclusive unless noted) by the last name of a path.

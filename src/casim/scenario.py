@@ -13,7 +13,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from . import calibration, yamlfile
 from .errors import CasimError, did_you_mean
-from .params import BOUNDS, INF, MODEL_SCALARS, NONNEGATIVE, POWER_SCALARS, REGION_SCALARS, STATE_SCALARS, ParameterSpace
+from .params import BOUNDS, INF, NONNEGATIVE, POWER_SCALARS, ParameterSpace
 from .timeline import parse_quarter, quarter_label
 
 SCHEMA_VERSION = 1
@@ -208,7 +208,7 @@ class Scenario:
 
     def with_values(self, **changes) -> Scenario:
         """A copy with top-level fields changed (seed, replicates, name...)."""
-        return _replace(self, **changes)
+        return replace(self, **changes)
 
     def to_dict(self) -> dict:
         """Everything needed to reproduce the scenario, JSON-ready (for manifests)."""
@@ -234,18 +234,8 @@ def parameter_space(powers: tuple[str, ...]) -> ParameterSpace:
     return ParameterSpace(powers)
 
 
-def _replace(s: Scenario, **changes) -> Scenario:
-    from dataclasses import replace
-
-    return replace(s, **changes)
-
-
 # ---------------------------------------------------------------------------
 # YAML reading with line numbers
-
-
-def _read_yaml(path: Path) -> yamlfile.Document:
-    return yamlfile.read(path, what="a scenario file (at least 'schema: 1' and 'name')")
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -265,7 +255,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> yamlfile.Document:
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise CasimError(f"'extends' makes a cycle: {chain}", where=str(seen[-1]))
-    doc = _read_yaml(path)
+    doc = yamlfile.read(path, what="a scenario file (at least 'schema: 1' and 'name')")
     parent_ref = doc.data.pop("extends", None)
     if parent_ref is None:
         return doc
@@ -571,7 +561,4 @@ __all__ = [
     "load_scenario",
     "parse_set",
     "scenario_from_dict",
-    "MODEL_SCALARS",
-    "REGION_SCALARS",
-    "STATE_SCALARS",
 ]
