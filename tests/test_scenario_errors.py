@@ -180,3 +180,21 @@ def test_nonpositive_replicates_refused(tmp_path, capsys, replicates):
     code = main(["run", str(path), "--replicates", replicates, "--out", str(tmp_path / "o")])
     assert_one_line_error(code, capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
+
+
+def test_impossible_date_is_a_one_line_error_with_its_line(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "description: 2023-02-30\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:3" in err and "2023-02-30" in err
+
+
+def test_key_given_twice_is_refused(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "seed: 1\nseed: 2\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:4" in err and "'seed' is given twice" in err and f"{path}:3" in err
+
+
+def test_unhashable_key_is_a_clear_error(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "model: {[1, 2]: 3}\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:3" in err and "not allowed" not in err

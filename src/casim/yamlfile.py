@@ -35,11 +35,32 @@ def where(origins: dict[tuple, str], loc: tuple, default: str) -> str:
     return default
 
 
+class _Loader(yaml.SafeLoader):
+    """``SafeLoader`` whose impossible dates (2023-02-30) are errors with a line, not a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as e:
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a valid date ({e})", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _lines(node, path=(), out=None, fname=""):
+    """The ``file:line`` of every key path; a key given twice in one mapping is an error."""
     out = {} if out is None else out
     if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
         for k, v in node.value:
-            out[path + (k.value,)] = f"{fname}:{k.start_mark.line + 1}"
+            line = f"{fname}:{k.start_mark.line + 1}"
+            if not isinstance(k, yaml.ScalarNode):
+                raise CasimError("a key must be a plain name or number, not a list or mapping", where=line)
+            if k.value in seen:
+                raise CasimError(f"key {k.value!r} is given twice in one mapping (first at {seen[k.value]})", where=line)
+            seen[k.value] = line
+            out[path + (k.value,)] = line
             _lines(v, path + (k.value,), out, fname)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
@@ -58,16 +79,17 @@ def read(path: str | Path, what: str = "a casim file") -> Document:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
         raise CasimError(f"cannot read file ({e.__class__.__name__})", where=name) from None
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+        origins = _lines(node, fname=name)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.constructor.ConstructorError as e:
         mark = e.problem_mark
-        tag = (e.problem or "").split("'")[1] if "'" in (e.problem or "") else "this tag"
         line = f"{name}:{mark.line + 1}" if mark else name
-        raise CasimError(
-            f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed: casim reads plain YAML only (safe_load)",
-            where=line,
-        ) from None
+        problem = e.problem or ""
+        if "could not determine a constructor" in problem and "'" in problem:
+            tag = problem.split("'")[1].replace("tag:yaml.org,2002:", "!!")
+            raise CasimError(f"tag {tag} is not allowed: casim reads plain YAML only (safe_load)", where=line) from None
+        raise CasimError(f"cannot read this value: {problem or e}", where=line) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f"{name}:{mark.line + 1}" if mark else name
@@ -81,4 +103,4 @@ def read(path: str | Path, what: str = "a casim file") -> Document:
         raise CasimError(f"the file is empty; expected {what}", where=name)
     if not isinstance(data, dict):
         raise CasimError(f"{what} must be a mapping of keys, not a {type(data).__name__}", where=f"{name}:1")
-    return Document(data, _lines(node, fname=name))
+    return Document(data, origins)
