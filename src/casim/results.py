@@ -112,8 +112,10 @@ def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, sta
 def atomic_write(path: Path, write) -> None:
     """Call ``write(temp_path)`` for a temporary file beside ``path``, then rename it into place.
 
-    A reader never sees a half-written file, and a failed write leaves none.
-    The file gets ordinary permissions (mkstemp's are owner-only).
+    A reader never sees a half-written file, and a failed write leaves none;
+    the data reach the disk before the rename, so a crash cannot leave an
+    empty file under the final name. The file gets ordinary permissions
+    (mkstemp's are owner-only).
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -123,6 +125,8 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

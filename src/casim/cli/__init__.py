@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)
     except CasimError as e:
         print(f"casim: error: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code
     except KeyboardInterrupt:
         print("casim: interrupted", file=sys.stderr)
         return 130
