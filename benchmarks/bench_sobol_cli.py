@@ -64,7 +64,7 @@ def main() -> None:
         sweep.write_text(SWEEP.format(baseline=BASELINE))
         store = Path(args.keep) if args.keep else work / "store"
         if store.exists():
-            shutil.rmtree(store)
+            sys.exit(f"{store} exists; give --keep a new folder")
         casim = [sys.executable, "-m", "casim"]
         t_sweep = timed([*casim, "sweep", str(sweep), "--out", str(store), "--workers", str(args.workers)])
         t_sens = timed([*casim, "sensitivity", str(store), "--out", str(work / "sensitivity")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def test_run_writes_parquet_table_and_manifest(tmp_path, capsys):
     meta = json.loads((out / "manifest.json").read_text())
     assert meta["seed"] == 5 and meta["replicates"] == 3 and meta["engine"] == "ensemble"
     assert meta["scenario"]["parameters"]["west.sanctions"] == sc.values["west.sanctions"]
-    assert len(meta["scenario_file_sha256"]) == 64
+    assert meta["scenario_file_sha256"] == hashlib.sha256(BASELINE.read_bytes()).hexdigest()
+    assert list(meta["scenario_files_sha256"].values()) == [meta["scenario_file_sha256"]]
     assert {"python", "mesa", "numpy", "pandas", "pyarrow"} <= set(meta["versions"])
     assert meta["timing"]["seconds"] >= 0 and meta["rows"] == len(df)
     assert sorted(set(df["seed"])) == sorted(casim.seeding.run_seeds(5, 3).tolist())
@@ -109,6 +111,8 @@ def test_a_shock_moves_the_trajectory_only_from_its_date():
     )
     before = calm["date"].astype(str) < "2025Q1"
     np.testing.assert_array_equal(calm.loc[before, "russia"], shocked.loc[before, "russia"])
+    at = (calm["date"].astype(str) == "2025Q1") & (calm["state"] == "KAZ")
+    assert shocked.loc[at, "russia"].iloc[0] < calm.loc[at, "russia"].iloc[0]  # already at the shock's own date
     kaz_end = lambda df: df[(df["state"] == "KAZ") & (df["step"] == df["step"].max())]["russia"].iloc[0]  # noqa: E731
     assert kaz_end(shocked) < kaz_end(calm) - 0.01
 
@@ -166,3 +170,56 @@ def test_a_power_with_no_ties_does_not_dilute_the_others():
     assert ghost["ghost"].max() < 1e-4
     for p in ("russia", "west", "china"):
         assert np.abs(plain[p].to_numpy() - ghost[p].to_numpy()).max() < 1e-3
+
+
+def test_extends_records_the_hash_of_every_file_in_the_chain(tmp_path):
+    (tmp_path / "base.yaml").write_text("schema: 1\nname: base\n")
+    (tmp_path / "child.yaml").write_text("schema: 1\nname: child\nextends: base.yaml\n")
+    sc = load_scenario(tmp_path / "child.yaml")
+    digests = {Path(p).name: d for p, d in sc.sources}
+    assert digests == {n: hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in ("child.yaml", "base.yaml")}
+
+
+def test_a_later_dated_shock_wins_whatever_the_file_order(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "schema: 1\nname: base\nend: 2025Q4\nshocks:\n  - {at: 2024Q1, ramp: {west.sanctions: 0.9}, over: 2}\n"
+    )
+    (tmp_path / "child.yaml").write_text(
+        "schema: 1\nname: child\nextends: base.yaml\nshocks:\n  - {at: 2023Q3, set: {west.sanctions: 0.6}}\n"
+    )
+    tl = timelines(load_scenario(tmp_path / "child.yaml"))["west.sanctions"]
+    np.testing.assert_allclose(tl, [0.5, 0.5, 0.6, 0.6, 0.75, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9])
+
+
+def test_a_ramp_longer_than_the_horizon_stops_part_way():
+    sc = scenario_from_dict(
+        {"schema": 1, "name": "t", "end": "2023Q4", "powers": {"west": {"sanctions": 0.0}},
+         "shocks": [{"at": "2023Q3", "ramp": {"west.sanctions": 1.0}, "over": 10}]}
+    )
+    np.testing.assert_allclose(timelines(sc)["west.sanctions"], [0.0, 0.0, 0.1, 0.2])
+
+
+def test_an_empty_block_in_a_child_keeps_the_parents(tmp_path):
+    (tmp_path / "base.yaml").write_text("schema: 1\nname: base\nmodel: {noise: 0.2}\n")
+    (tmp_path / "child.yaml").write_text("schema: 1\nname: child\nextends: base.yaml\nmodel:\n  # noise: 0\n")
+    assert load_scenario(tmp_path / "child.yaml").values["model.noise"] == 0.2
+
+
+def test_set_overrides_top_level_keys():
+    sc = load_scenario(BASELINE, [("seed", "7"), ("end", "2031Q2"), ("replicates", "3")])
+    assert (sc.seed, sc.end, sc.replicates, sc.steps) == (7, "2031Q2", 3, 33)
+
+
+def test_scenarios_do_not_share_list_parameters():
+    a = load_scenario(BASELINE)
+    b = load_scenario(BASELINE)
+    assert isinstance(a.values["west.sanctions_target"], tuple)
+    assert a.values["west.sanctions_target"] is not None and b.values["west.sanctions_target"] == ("russia",)
+
+
+def test_a_table_of_the_other_format_is_not_read_stale(tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", str(BASELINE), "--replicates", "1", "--out", str(out)]) == 0
+    assert main(["run", str(BASELINE), "--replicates", "3", "--format", "csv", "--out", str(out)]) == 0
+    assert not (out / "results.parquet").exists()
+    assert casim.read_results(out)["run"].nunique() == 3

@@ -198,3 +198,68 @@ def test_unhashable_key_is_a_clear_error(tmp_path, capsys):
     code, err, path = run_check(tmp_path, capsys, BASE + "model: {[1, 2]: 3}\n")
     assert_one_line_error(code, err)
     assert f"{path}:3" in err and "not allowed" not in err
+
+
+def test_unknown_tie_target_is_named_a_state(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "region:\n  ties:\n    KAZ: {KGZX: 1.0}\n")
+    assert_one_line_error(code, err)
+    assert "unknown state" in err and "'KGZ'" in err
+
+
+def test_unknown_channel_is_named_a_channel(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "powers:\n  west:\n    exposure: {KAZ: {tradee: 0.1}}\n")
+    assert_one_line_error(code, err)
+    assert "unknown channel" in err and "'trade'" in err
+
+
+def test_a_tie_to_itself_is_refused_with_its_line(tmp_path, capsys):
+    code, err, path = run_check(tmp_path, capsys, BASE + "region:\n  ties:\n    KAZ: {KAZ: 1.0}\n")
+    assert_one_line_error(code, err)
+    assert f"{path}:" in err and "no tie to itself" in err
+
+
+@pytest.mark.parametrize("text", ["model: {coupling: .inf}\n", "model: {noise: .nan}\n", "seed: true\n",
+                                  "shocks:\n  - {at: 2024Q1, set: {west.sanctions: '0.5'}}\n",
+                                  "model: {temperature: 1.0e-310}\n"])
+def test_non_numbers_infinities_and_tiny_temperatures_are_refused(tmp_path, capsys, text):
+    code, err, path = run_check(tmp_path, capsys, BASE + text)
+    assert_one_line_error(code, err)
+    assert f"{path}:" in err
+
+
+@pytest.mark.parametrize("text, message", [("null: 3\n", "None"), ("1: 3\n", "not a name"),
+                                           ("x: &a {b: *a}\n", "aliases"), ("powers: [russia]\n", "powers")])
+def test_odd_yaml_keys_and_aliases_are_one_line_errors(tmp_path, capsys, text, message):
+    code, err, path = run_check(tmp_path, capsys, BASE + text)
+    assert_one_line_error(code, err)
+    assert message in err
+
+
+@pytest.mark.parametrize("power", ["seed", "powers", "end"])
+def test_power_names_that_clash_with_keys_are_refused(tmp_path, capsys, power):
+    code, err, path = run_check(tmp_path, capsys, BASE + f"powers:\n  {power}:\n    exposure: {{KAZ: {{trade: 0.1}}}}\n")
+    assert_one_line_error(code, err)
+    assert "power name" in err
+
+
+@pytest.mark.parametrize("setting, message", [("name=2023-02-30", "not a valid date"), ("model.noise.x=1", "cannot set"),
+                                              ("shocks.0.at=2025Q1", "cannot set")])
+def test_bad_set_values_are_one_line_errors(tmp_path, capsys, setting, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + "model: {noise: 0.1}\nshocks:\n  - {at: 2024Q1, set: {west.sanctions: 0.9}}\n")
+    code = main(["run", str(path), "--set", setting, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert_one_line_error(code, err)
+    assert message in err
+
+
+def test_check_reports_every_bad_file_and_still_checks_the_rest(tmp_path, capsys):
+    good, bad1, bad2 = tmp_path / "good.yaml", tmp_path / "bad1.yaml", tmp_path / "bad2.yaml"
+    good.write_text(BASE)
+    bad1.write_text(BASE + "replicate: 5\n")
+    bad2.write_text("schema: 1\n")
+    code = main(["check", str(bad1), str(good), str(bad2)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert f"{good}: ok" in out
+    assert len(err.strip().splitlines()) == 2 and "bad1.yaml" in err and "bad2.yaml" in err

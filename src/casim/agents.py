@@ -30,7 +30,7 @@ class CentralAsianState(Agent):
         """Choose a target from the snapshot every state sees (synchronous update)."""
         m = self.model
         if self.version != m.version:  # parameters changed (a shock): recompute what depends on them
-            self.static = dynamics.static_terms(self.params, m.econ_mask, m.security_mask)
+            self.static = dynamics.static_terms(self.params, m.space.masks)
             self.version = m.version
         static = self.static
         engagement = np.array([pw.engagement[self.index, 0] for pw in m.powers])

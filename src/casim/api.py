@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import ensemble, results
-from .errors import CasimError
-from .scenario import Scenario, load_scenario
+from .errors import CasimError, did_you_mean
+from .scenario import Scenario, check_bounds, load_scenario
 from .seeding import run_seeds
 
 ENGINES = ("ensemble", "mesa")
@@ -37,16 +37,40 @@ def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None
     return out
 
 
+def check_values(scenario: Scenario, values: Mapping[str, object] | None, runs: int) -> None:
+    """Per-run parameter values must name real parameters (or shock values), be in range, one per run."""
+    slots = scenario.space.slots
+    shock_keys = {sh.key: sh for sh in scenario.shocks}
+    for key, v in (values or {}).items():
+        if key in shock_keys:
+            bounds = slots[shock_keys[key].path].bounds
+        elif key in slots and slots[key].kind != "list":
+            bounds = slots[key].bounds
+        else:
+            valid = [k for k, sl in slots.items() if sl.kind != "list"] + list(shock_keys)
+            raise CasimError(f"unknown parameter {key!r}{did_you_mean(key, valid)}")
+        arr = np.asarray(v)
+        if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != runs):
+            raise CasimError(f"{key}: give one value, or one per run ({runs}), not an array of shape {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.number) or arr.dtype == bool:
+            raise CasimError(f"{key} must be numeric, not {arr.dtype}")
+        bad = ~((arr >= bounds[0]) & (arr <= bounds[1]))
+        if bad.any():
+            check_bounds(key, arr.reshape(-1)[np.argmax(bad.reshape(-1))].item(), bounds)
+
+
 def simulate(scenario: Scenario, seeds, values=None, engine: str = "ensemble", progress=None) -> np.ndarray:
     """Trajectories from the chosen engine (both give the same numbers for the same seeds)."""
+    check_values(scenario, values, len(seeds))
     if engine == "mesa":
-        return simulate_mesa(scenario, seeds, values, progress)
-    if engine == "ensemble":
-        traj = ensemble.simulate(scenario, seeds, values)
-        if progress is not None:
-            progress(len(seeds))
-        return traj
-    raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+        traj = simulate_mesa(scenario, seeds, values, progress)
+    elif engine == "ensemble":
+        traj = ensemble.simulate(scenario, seeds, values, progress=progress)
+    else:
+        raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if not np.isfinite(traj).all():
+        raise CasimError("the model gave non-finite shares: some parameter values are too extreme (e.g. a tiny temperature)")
+    return traj
 
 
 def replicate_seeds(scenario: Scenario, replicates: int | None = None, seed: int | None = None) -> tuple[int, int, np.ndarray]:

@@ -43,6 +43,7 @@ class CalibrationData:
     default_powers: tuple[str, ...]
     channels: tuple[str, ...]
     economic_channels: tuple[str, ...]
+    sanctioned_channels: tuple[str, ...]
     figures: dict
     institution_powers: dict[str, dict[str, float]]
     institution_scale: float
@@ -81,8 +82,6 @@ def _figures(node, where: str):
 def _prior(raw, where: str) -> Prior:
     if isinstance(raw, list) and len(raw) == 5 and raw[3] in TAGS:
         return Prior(raw[0], raw[1], raw[2], raw[3], raw[4])
-    if isinstance(raw, list) and len(raw) == 3:  # doctrine parameters: [value, low, high]
-        return Prior(raw[0], raw[1], raw[2], "U", "doctrine parameter; calibrated")
     raise ValueError(f"calibration.yaml: {where}: a prior must be [value, low, high, tag, reason]")
 
 
@@ -101,9 +100,13 @@ def load() -> CalibrationData:
         default_powers=tuple(raw["default_powers"]),
         channels=tuple(raw["channels"]),
         economic_channels=tuple(raw["economic_channels"]),
+        sanctioned_channels=tuple(raw["sanctioned_channels"]),
         figures=figures,
-        institution_powers=raw["institution_powers"],
-        institution_scale=float(raw["institution_scale"]),
+        institution_powers={
+            org: {p: float(_figure(v, f"institution_powers.{org}.{p}").value) for p, v in weights.items()}
+            for org, weights in raw["institution_powers"].items()
+        },
+        institution_scale=float(_figure(raw["institution_scale"], "institution_scale").value),
         doctrine_parameters={
             d: {k: _prior(v, f"doctrine_parameters.{d}.{k}") for k, v in spec.items()}
             for d, spec in raw["doctrine_parameters"].items()

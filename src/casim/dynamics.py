@@ -37,7 +37,7 @@ def batch_view(arrays: Params, state_fields) -> dict[str, np.ndarray]:
     return {k: (v if k in state_fields else v[:, None]) for k, v in arrays.items()}
 
 
-def channel_pull(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def channel_pull(prm: Params, masks: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Pull of each power through the channels: sum_c w_c * intensity_c * exposure_cp * lever_pc.
 
     A power's ``economy`` scales its economic channels; Afghan threat raises
@@ -45,7 +45,8 @@ def channel_pull(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) 
     Returns the total pull and its economic part ``[..., P]`` (the part a
     power's engagement response multiplies).
     """
-    threat = 1.0 + security_mask * (prm["afghan_threat"] * prm["afghan_border"])[..., None]
+    econ_mask = masks["economic"]
+    threat = 1.0 + masks["security"] * (prm["afghan_threat"] * prm["afghan_border"])[..., None]
     chan = prm["weight"] * prm["intensity"] * threat  # [..., C]
     lever = prm["lever"] * (1.0 + econ_mask * (prm["economy"][..., None] - 1.0))  # [..., P, C]
     levered = prm["exposure"] * np.swapaxes(lever, -1, -2)  # [..., C, P]
@@ -54,9 +55,10 @@ def channel_pull(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) 
     return both[..., 0, :], both[..., 1, :]
 
 
-def sanctions_cost(prm: Params) -> np.ndarray:
-    """Cost of leaning toward a sanctioned power: sanctions x exposure (trade, FDI) to the sanctioner."""
-    to_sanctioner = 0.5 * (prm["exposure"][..., 0, :] + prm["exposure"][..., 1, :])  # trade, investment
+def sanctions_cost(prm: Params, masks: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Cost of leaning toward a sanctioned power: sanctions x exposure to the sanctioner (mean over the sanctioned channels)."""
+    bite = masks["sanctioned"] / masks["sanctioned"].sum()
+    to_sanctioner = (bite[:, None] * prm["exposure"]).sum(-2)  # [..., P]
     pressure = prm["sanctions"] * to_sanctioner  # [..., Q]
     cost = np.matmul(pressure[..., None, :], prm["sanction_target"])[..., 0, :]  # [..., P]
     return prm["sanctions_weight"][..., None] * cost
@@ -74,7 +76,7 @@ def temperature(prm: Params) -> np.ndarray:
     return prm["base_temperature"] * prm["temperature"] * (1.0 + prm["autonomy"] * prm["integration"] * strength)
 
 
-def static_terms(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) -> dict[str, np.ndarray]:
+def static_terms(prm: Params, masks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Coefficients of a state's quarterly decision that change only when parameters change.
 
     All but ``ties`` broadcast against the alignment ``[..., P]``:
@@ -87,13 +89,13 @@ def static_terms(prm: Params, econ_mask: np.ndarray, security_mask: np.ndarray) 
     among the powers present, see :func:`presence`);
     ``ties`` ``[..., S]`` regional coupling weights toward each other state.
     """
-    pull, econ = channel_pull(prm, econ_mask, security_mask)
+    pull, econ = channel_pull(prm, masks)
     leverage = prm["transit"] - prm["backlash"][..., None]
     total = np.maximum(prm["ties"].sum(-1), 1e-12)
     g = prm["stubbornness"][..., None]
     present = presence(prm)
     return {
-        "base": np.log(present) + pull + prm["coercion"] * leverage - sanctions_cost(prm) - reputation_cost(prm),
+        "base": np.log(present) + pull + prm["coercion"] * leverage - sanctions_cost(prm, masks) - reputation_cost(prm),
         "econ": econ,
         "leverage": leverage,
         "noise": prm["noise"][..., None],

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import dynamics, schedule
+from .errors import CasimError
 from .scenario import Scenario
 from .seeding import pcg64_states
 
@@ -38,6 +39,7 @@ def simulate(
     seeds: np.ndarray,
     values: Mapping[str, object] | None = None,
     batch_size: int = DEFAULT_BATCH,
+    progress=None,
 ) -> np.ndarray:
     """Alignment trajectories ``(runs, steps + 1, states, powers)``.
 
@@ -52,6 +54,8 @@ def simulate(
     for lo in range(0, n, batch_size):
         hi = min(n, lo + batch_size)
         out[lo:hi] = _batch(scenario, seeds[lo:hi], _take(values, lo, hi))
+        if progress is not None:
+            progress(hi - lo)
     return out
 
 
@@ -66,9 +70,9 @@ def _full(x, shape: tuple[int, int, int]) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(x, shape))
 
 
-def _coefficients(prm, econ_mask, security_mask, shape) -> tuple[dict, dict]:
+def _coefficients(prm, masks, shape) -> tuple[dict, dict]:
     """Kernel coefficients, materialised to ``shape`` = (rows, states, powers) (ties: (rows, states, states))."""
-    static = dynamics.static_terms(prm, econ_mask, security_mask)
+    static = dynamics.static_terms(prm, masks)
     ties = static.pop("ties")
     static = {k: _full(v, shape) for k, v in static.items()}
     static["ties"] = np.ascontiguousarray(np.broadcast_to(ties, (*shape[:2], shape[1])))
@@ -127,7 +131,7 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     shape = (R, S, P)
     spinup = values.get("model.spinup", scenario.values["model.spinup"])
     if np.ndim(spinup):
-        raise ValueError("model.spinup must be the same for every run of a batch")
+        raise CasimError("model.spinup must be the same for every run of a batch (sweep it as an integer parameter)")
     # parameters live on the distinct rows only; `rows` expands them to runs
     first, rows = _distinct(values, R)
     values = {k: (v[first] if np.ndim(v) else v) for k, v in values.items()}
@@ -140,11 +144,10 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     prm = dynamics.batch_view(arrays, space.state_fields)
     timeline = schedule.timelines(scenario, values, batch=U)
     changes = schedule.changes(timeline)
-    econ_mask, security_mask = space.masks
 
     # the starting equilibrium: a fixed point of the start-date levers, no responses, no noise
     per_set = (U, S, P)
-    static_u, response_u = _coefficients(prm, econ_mask, security_mask, per_set)
+    static_u, response_u = _coefficients(prm, space.masks, per_set)
     expand = None if U == R else rows
     static, response = _expand(static_u, expand), _expand(response_u, expand)
     A = _spin_up(static_u, int(spinup), (U, S, P))
@@ -159,7 +162,7 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
         if changes and changes[t]:
             for path in changes[t]:
                 space.write(arrays, path, timeline[path][t])
-            static_u, response_u = _coefficients(prm, econ_mask, security_mask, per_set)
+            static_u, response_u = _coefficients(prm, space.masks, per_set)
             static, response = _expand(static_u, expand), _expand(response_u, expand)
         u = dynamics.utility(static, A, engagement, coercion)
         A = dynamics.commit(A, dynamics.choose(u, noise[:, t - 1], static), static)

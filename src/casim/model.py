@@ -40,7 +40,6 @@ class CentralAsia(Model):
         self.version = 0  # bumped whenever a shock rewrites a parameter
         self.timeline = schedule.timelines(scenario, values)
         self.changes = schedule.changes(self.timeline)
-        self.econ_mask, self.security_mask = self.space.masks
 
         self.states = [CentralAsianState(self, i, s) for i, s in enumerate(scenario.states)]
         self.powers = [Power(self, j, p) for j, p in enumerate(scenario.powers)]
@@ -50,6 +49,7 @@ class CentralAsia(Model):
             if dynamics.settled(before, self.alignments()):
                 break
         self.reference = self.alignments()
+        self.committed = self.reference  # the alignments the powers last responded to
         self.quarter = 0
 
         reporters = {p: [share, [j]] for j, p in enumerate(scenario.powers)}

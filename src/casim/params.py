@@ -110,11 +110,17 @@ class ParameterSpace:
         return shapes
 
     @cached_property
-    def masks(self) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 masks over channels: the economic ones, and security."""
-        econ = np.array([1.0 if c in self.data.economic_channels else 0.0 for c in self.channels])
-        security = np.array([1.0 if c == "security" else 0.0 for c in self.channels])
-        return econ, security
+    def masks(self) -> dict[str, np.ndarray]:
+        """0/1 masks over channels, by role: ``economic``, ``security``, ``sanctioned`` (see calibration.yaml)."""
+
+        def mask(names) -> np.ndarray:
+            return np.array([1.0 if c in names else 0.0 for c in self.channels])
+
+        return {
+            "economic": mask(self.data.economic_channels),
+            "security": mask(("security",)),
+            "sanctioned": mask(self.data.sanctioned_channels),
+        }
 
     @cached_property
     def state_fields(self) -> frozenset[str]:
@@ -160,7 +166,7 @@ class ParameterSpace:
                 out[f"{p}.{name}"] = float(priors[name].value) if name in priors else fallback
             for c in self.channels:
                 out[f"{p}.{c}"] = 1.0
-            out[f"{p}.sanctions_target"] = list(priors["sanctions_target"].value) if "sanctions_target" in priors else []
+            out[f"{p}.sanctions_target"] = tuple(priors["sanctions_target"].value) if "sanctions_target" in priors else ()
             for s in self.states:
                 for c in self.channels:
                     out[f"{p}.exposure.{s}.{c}"] = calibration.exposure(d, s, c, p)

@@ -98,7 +98,8 @@ def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, sta
         "casim_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(finished)),
         "scenario": scenario.to_dict(),
-        "scenario_file_sha256": scenario.source_hash,
+        "scenario_file_sha256": scenario.sources[0][1] if scenario.sources else None,
+        "scenario_files_sha256": dict(scenario.sources),  # the file and every file it extends
         "seed": seed,
         "replicates": replicates,
         "seeds": "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); per-run seeds are in the table",
@@ -143,6 +144,9 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
     try:
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"results.{fmt}"
+        for other in ("parquet", "csv"):  # a table of the other format left by an earlier run is stale now
+            if other != fmt:
+                (out / f"results.{other}").unlink(missing_ok=True)
         if fmt == "parquet":
             atomic_write(target, lambda p: df.to_parquet(p, engine="pyarrow", index=False))
         else:
@@ -152,6 +156,16 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
     except OSError as e:
         raise CasimError(f"cannot write results: {e.strerror or e}", where=str(out)) from None
     return target
+
+
+def _named_in_manifest(folder: Path) -> str | None:
+    """The table file a run's manifest.json names, if there is such a manifest."""
+    try:
+        meta = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    name = meta.get("results") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and "/" not in name else None
 
 
 def read(path: str | Path, partial: bool = False) -> pd.DataFrame:
@@ -165,12 +179,14 @@ def read(path: str | Path, partial: bool = False) -> pd.DataFrame:
 
         return read_store(path, partial=partial)
     if path.is_dir():
-        for name in ("results.parquet", "results.csv"):
+        named = _named_in_manifest(path)
+        candidates = [named] if named else ["results.parquet", "results.csv"]
+        for name in candidates:
             if (path / name).exists():
                 path = path / name
                 break
         else:
-            raise CasimError("no results.parquet or results.csv here", where=str(path))
+            raise CasimError(f"no {' or '.join(candidates)} here", where=str(path))
     if not path.exists():
         raise CasimError("file not found", where=str(path))
     if path.suffix == ".csv":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -19,7 +18,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from . import calibration, yamlfile
@@ -31,20 +29,21 @@ SCHEMA_VERSION = 1
 _DATA = calibration.load()
 STATES = _DATA.states
 CHANNELS = _DATA.channels
-RESERVED = {"region", "model", "shocks", *STATES}
+RESERVED = {"region", "model", "shocks", "powers", "states", "schema", "extends", "name", "description",
+            "start", "end", "seed", "replicates", *STATES}  # would clash with dotted paths
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's own types only (no "0.5" or true for a number); no inf or nan anywhere
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
-def _number(name: str, description: str | None = None, *, integer: bool = False):
+def _number(name: str, description: str | None = None):
     lo, hi = BOUNDS.get(name, NONNEGATIVE)
     kw: dict[str, Any] = {"ge": lo}
     if hi != INF:
         kw["le"] = hi
-    typ = int if integer else float
-    return (Annotated[typ | None, Field(default=None, description=description, **kw)], None)
+    return (Annotated[float | None, Field(default=None, description=description, **kw)], None)
 
 
 def _map(name: str, keys: Iterable[str], value_type, doc: str):
@@ -78,7 +77,7 @@ class StateSpec(_Strict):
     stubbornness: Annotated[float | None, Field(ge=0.0, le=1.0, description="weight of the doctrinal anchor")] = None
     backlash: Annotated[float | None, Field(ge=0.0)] = None
     reputation: Annotated[float | None, Field(ge=0.0)] = None
-    temperature: Annotated[float | None, Field(gt=0.0, description="hedging propensity multiplier")] = None
+    temperature: Annotated[float | None, Field(ge=BOUNDS["temperature"][0], description="hedging propensity multiplier")] = None
     afghan_border: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     intensity: ChannelValues | None = None  # type: ignore[valid-type]
 
@@ -93,9 +92,9 @@ class RegionSpec(_Strict):
 
 
 class ModelSpec(_Strict):
-    presence: Annotated[float | None, Field(gt=0.0, description="summed exposure at which a power is a full option")] = None
-    inertia: Annotated[float | None, Field(gt=0.0, le=1.0)] = None
-    temperature: Annotated[float | None, Field(gt=0.0)] = None
+    presence: Annotated[float | None, Field(ge=BOUNDS["presence"][0], description="summed exposure at which a power is a full option")] = None
+    inertia: Annotated[float | None, Field(ge=BOUNDS["inertia"][0], le=1.0)] = None
+    temperature: Annotated[float | None, Field(ge=BOUNDS["temperature"][0])] = None
     noise: Annotated[float | None, Field(ge=0.0)] = None
     coupling: Annotated[float | None, Field(ge=0.0)] = None
     autonomy: Annotated[float | None, Field(ge=0.0)] = None
@@ -188,6 +187,7 @@ class Scenario:
     source: str | None = None
     source_hash: str | None = None
     overrides: tuple[tuple[str, object], ...] = field(default=())
+    sources: tuple[tuple[str, str], ...] = ()  # (path, sha256) of the file and each file it extends
 
     @property
     def steps(self) -> int:
@@ -207,7 +207,15 @@ class Scenario:
         return [quarter_label(q0 + t) for t in range(self.steps + 1)]
 
     def with_values(self, **changes) -> Scenario:
-        """A copy with top-level fields changed (seed, replicates, name...)."""
+        """A copy with some fields changed: seed, replicates, name, values or shocks.
+
+        The horizon (start, end) cannot change here: shocks are stored as
+        steps from the start, so a new horizon must go through validation
+        (load the file again with ``--set start=...``).
+        """
+        allowed = {"seed", "replicates", "name", "values", "shocks"}
+        if set(changes) - allowed:
+            raise ValueError(f"with_values changes only {sorted(allowed)}, not {sorted(set(changes) - allowed)}")
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -224,6 +232,7 @@ class Scenario:
             "shocks": [s.__dict__ for s in self.shocks],
             "source": self.source,
             "source_sha256": self.source_hash,
+            "files": dict(self.sources),
             "overrides": [list(o) for o in self.overrides],
         }
 
@@ -241,6 +250,8 @@ def parameter_space(powers: tuple[str, ...]) -> ParameterSpace:
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
+        if v is None and isinstance(out.get(k), dict):
+            continue  # an empty block (`model:` with its keys commented out) changes nothing
         if k == "shocks" and isinstance(v, list) and isinstance(out.get(k), list):
             out[k] = out[k] + copy.deepcopy(v)
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
@@ -250,12 +261,15 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> yamlfile.Document:
+def _load_chain(path: Path, seen: tuple[Path, ...] = (), files: list[Path] | None = None) -> yamlfile.Document:
+    """The file merged over the files it extends; ``files`` collects every file read, the first one first."""
     path = path.resolve() if path.exists() else path
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise CasimError(f"'extends' makes a cycle: {chain}", where=str(seen[-1]))
     doc = yamlfile.read(path, what="a scenario file (at least 'schema: 1' and 'name')")
+    if files is not None:
+        files.append(path)
     parent_ref = doc.data.pop("extends", None)
     if parent_ref is None:
         return doc
@@ -265,7 +279,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> yamlfile.Document:
     parent_path = (path.parent / parent_ref).resolve()
     if not parent_path.exists():
         raise CasimError(f"'extends' names a missing file: {parent_ref}", where=where)
-    parent = _load_chain(parent_path, (*seen, path))
+    parent = _load_chain(parent_path, (*seen, path), files)
     merged = _merge(parent.data, doc.data)
     origins = dict(parent.origins)
     shock_offset = len(parent.data.get("shocks") or [])
@@ -298,25 +312,31 @@ def nested_key(path: str, powers: Iterable[str] = ()) -> list[str]:
     )
 
 
-def _parse_value(text: str):
+def _parse_value(key: str, text: str):
+    """A ``--set`` value read as YAML (``0.8`` a number, ``[russia]`` a list), with casim's YAML rules."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        return yamlfile.value(text)
+    except CasimError as e:
+        raise CasimError(f"--set {key}={text}: {e}") from None
 
 
 def apply_overrides(data: dict, overrides: Iterable[tuple[str, object]], origins: dict) -> dict:
     """Write dotted ``KEY=VALUE`` overrides into a raw scenario mapping."""
     out = copy.deepcopy(data)
     powers = list((out.get("powers") or {}).keys())
+    if not isinstance(out.get("powers") or {}, dict):
+        raise CasimError("'powers' must be a mapping of power names", where=yamlfile.where(origins, ("powers",), "<scenario>"))
     for key, value in overrides:
         parts = nested_key(key, powers)
         node = out
-        for p in parts[:-1]:
-            if not isinstance(node.get(p), dict):
+        for i, p in enumerate(parts[:-1]):
+            if node.get(p) is None:
                 node[p] = {}
+            elif not isinstance(node[p], dict):
+                inside = ".".join(parts[: i + 1])
+                raise CasimError(f"--set {key}: cannot set a key inside {inside}, which is a {type(node[p]).__name__}")
             node = node[p]
-        node[parts[-1]] = _parse_value(value) if isinstance(value, str) else value
+        node[parts[-1]] = _parse_value(key, value) if isinstance(value, str) else value
         origins[tuple(parts)] = f"--set {key}"
     return out
 
@@ -383,8 +403,10 @@ def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError
     if kind == "extra_forbidden":
         parent = loc[:-1]
         valid = _valid_keys(parent)
-        if parent and parent[-1] == "states" or (len(parent) >= 1 and parent[-1] in ("exposure", "transit", "ties")):
+        if parent and parent[-1] in ("states", "exposure", "transit", "ties") or parent[-2:-1] == ("ties",):
             what = "state"
+        elif parent[-2:-1] == ("exposure",) or parent[-1:] in (("intensity",), ("weights",)):
+            what = "channel"
         elif parent == ("powers",):
             what = "power"
         else:
@@ -420,7 +442,7 @@ def _flatten(spec: BaseModel | dict | None, prefix: str, out: dict) -> None:
 
 def resolve(
     raw: dict, origins: dict | None = None, *, source: str = "<scenario>", source_hash: str | None = None,
-    overrides: tuple = (),
+    overrides: tuple = (), sources: tuple = (),
 ) -> Scenario:
     """Validate a raw scenario mapping and resolve it against the calibration defaults."""
     origins = origins or {}
@@ -452,9 +474,10 @@ def resolve(
     _flatten(spec.model, "model", given)
     values = dict(space.defaults)
     for path, v in given.items():
-        if path not in space.slots:  # pragma: no cover - the schema mirrors the space
-            raise CasimError(f"unknown parameter {path!r}", where=source)
-        values[path] = v
+        if path not in space.slots:  # the schema allows it, the model has no such cell: a state's tie to itself
+            loc = tuple(nested_key(path, powers))
+            raise CasimError(f"{path}: a state has no tie to itself", where=yamlfile.where(origins, loc, source))
+        values[path] = tuple(v) if isinstance(v, list) else v
     for p in powers:
         for target in values[f"{p}.sanctions_target"]:
             if target not in powers:
@@ -506,6 +529,7 @@ def resolve(
         source=source,
         source_hash=source_hash,
         overrides=tuple(overrides),
+        sources=tuple(sources),
     )
 
 
@@ -526,22 +550,18 @@ def check_bounds(path: str, value, bounds: tuple[float, float], *, where: str | 
         raise CasimError(f"{path} = {value!r} is out of range [{lo:g}, {hi_s}]", where=where)
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, object]] | Mapping[str, object] = ()) -> Scenario:
     """Load, merge (``extends``), override (dotted ``KEY=VALUE``) and validate a scenario file."""
     path = Path(path)
     if isinstance(overrides, Mapping):
         overrides = list(overrides.items())
     overrides = tuple(overrides)
-    doc = _load_chain(path)
+    files: list[Path] = []
+    doc = _load_chain(path, files=files)
     data = apply_overrides(doc.data, overrides, doc.origins) if overrides else doc.data
-    h = hashlib.sha256()
-    h.update(path.read_bytes())
-    h.update(json.dumps(doc.data, sort_keys=True, default=str).encode())
-    return resolve(data, doc.origins, source=str(path), source_hash=h.hexdigest(), overrides=overrides)
+    sources = tuple((str(f), hashlib.sha256(f.read_bytes()).hexdigest()) for f in files)
+    chain = hashlib.sha256("".join(digest for _, digest in sources).encode()).hexdigest()
+    return resolve(data, doc.origins, source=str(path), source_hash=chain, overrides=overrides, sources=sources)
 
 
 def scenario_from_dict(raw: dict, overrides: Iterable[tuple[str, object]] = ()) -> Scenario:

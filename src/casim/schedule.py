@@ -1,7 +1,9 @@
 """Scheduled shocks as per-step values of the parameters they change.
 
 A timeline holds, for one parameter, its value at every step 0..T (one row
-per run in a batch). Shocks of one parameter are applied in file order:
+per run in a batch). Shocks of one parameter are applied in date order (file
+order among shocks of the same date), so a later shock overrides from its
+date on whatever file it came from:
 ``set`` holds the new value from its date on; ``ramp`` moves linearly from
 the value in force before its date to the new value over ``over`` quarters;
 ``pulse`` holds the new value for ``over`` quarters, then the earlier
@@ -31,7 +33,7 @@ def timelines(
     T = scenario.steps
     lead = () if batch is None else (batch,)
     out: dict[str, np.ndarray] = {}
-    for shock in scenario.shocks:
+    for shock in sorted(scenario.shocks, key=lambda sh: sh.step):  # stable: file order within a date
         if shock.path not in out:
             base = values.get(shock.path, scenario.values[shock.path])
             out[shock.path] = np.broadcast_to(np.asarray(base, dtype=float), lead).copy()[None].repeat(T + 1, 0)

@@ -48,24 +48,33 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _lines(node, path=(), out=None, fname=""):
-    """The ``file:line`` of every key path; a key given twice in one mapping is an error."""
+def _lines(node, path=(), out=None, fname="", seen=None):
+    """The ``file:line`` of every key path; a key given twice in one mapping is an error.
+
+    Aliases (``*name``) are refused: casim files are small, and an alias can
+    make a file refer to itself or expand exponentially.
+    """
     out = {} if out is None else out
+    seen = set() if seen is None else seen
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in seen:
+            raise CasimError("YAML aliases (*name) are not supported in casim files", where=f"{fname}:{node.start_mark.line + 1}")
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        seen: dict = {}
+        keys: dict = {}
         for k, v in node.value:
             line = f"{fname}:{k.start_mark.line + 1}"
             if not isinstance(k, yaml.ScalarNode):
                 raise CasimError("a key must be a plain name or number, not a list or mapping", where=line)
-            if k.value in seen:
-                raise CasimError(f"key {k.value!r} is given twice in one mapping (first at {seen[k.value]})", where=line)
-            seen[k.value] = line
+            if k.value in keys:
+                raise CasimError(f"key {k.value!r} is given twice in one mapping (first at {keys[k.value]})", where=line)
+            keys[k.value] = line
             out[path + (k.value,)] = line
-            _lines(v, path + (k.value,), out, fname)
+            _lines(v, path + (k.value,), out, fname, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             out[path + (i,)] = f"{fname}:{v.start_mark.line + 1}"
-            _lines(v, path + (i,), out, fname)
+            _lines(v, path + (i,), out, fname, seen)
     return out
 
 
@@ -103,4 +112,27 @@ def read(path: str | Path, what: str = "a casim file") -> Document:
         raise CasimError(f"the file is empty; expected {what}", where=name)
     if not isinstance(data, dict):
         raise CasimError(f"{what} must be a mapping of keys, not a {type(data).__name__}", where=f"{name}:1")
+    _check_keys(data, origins, name)
     return Document(data, origins)
+
+
+def _check_keys(node, origins: dict, name: str, path: tuple = ()) -> None:
+    """Every key is a name: YAML reads ``null:``, ``1:`` or ``yes:`` as None, a number or a boolean."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if not isinstance(k, str):
+                raise CasimError(f"key {k!r} is not a name; quote it if it is meant as one", where=where(origins, path, name))
+            _check_keys(v, origins, name, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_keys(v, origins, name, path + (i,))
+
+
+def value(text: str):
+    """One value written in YAML (as after ``--set KEY=``), read with the same rules as casim's files."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.constructor.ConstructorError as e:
+        raise CasimError(f"cannot read this value: {e.problem or e}") from None
+    except yaml.YAMLError:
+        return text  # not YAML: take it as the string it is

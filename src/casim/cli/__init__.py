@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except CasimError as e:
         print(f"casim: error: {e}", file=sys.stderr)
         return e.exit_code
+    except MemoryError:
+        print("casim: error: out of memory: too many runs for one table; run them as a sweep keeping summaries (casim sweep)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("casim: interrupted", file=sys.stderr)
         return 130

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .. import api, results
+from ..errors import CasimError
 from ..scenario import json_schema, load_scenario, parse_set
 from .progress import bar
 
@@ -44,10 +46,17 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
+    failed = 0
     for f in args.files:
-        sc = load_scenario(f)
-        print(f"{f}: ok ({sc.name}: {sc.start}..{sc.end}, {len(sc.powers)} powers, {len(sc.shocks)} shock(s))")
-    return 0
+        try:
+            sc = load_scenario(f)
+        except CasimError as e:
+            print(f"casim: error: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        n_shocks = len({sh.id for sh in sc.shocks})
+        print(f"{f}: ok ({sc.name}: {sc.start}..{sc.end}, {len(sc.powers)} powers, {n_shocks} shock(s))")
+    return 2 if failed else 0
 
 
 def cmd_schema(args) -> int:
