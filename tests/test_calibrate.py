@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import casim
 from casim import calibrate, observables
 from casim.cli import main
+from casim.errors import CasimError
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -105,14 +107,55 @@ def test_calibrate_cli_writes_accepted_sets_with_distances_and_a_summary(tmp_pat
 
 
 def test_calibrate_rejects_a_bad_quantile_with_exit_2(capsys):
-    code = main(["calibrate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--quantile", "0", "--draws", "10"])
+    code = main(["calibrate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
+                 "--quantile", "0", "--draws", "10"])
     err = capsys.readouterr().err
-    assert code == 2 and "quantile must be in (0, 1]" in err
+    assert code == 2 and "quantile must be in (0, 1]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_settings_are_checked_before_any_file_is_read(tmp_path, capsys):
+    code = main(["calibrate", "--baseline", str(tmp_path / "missing.yaml"), "--quantile", "1.5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "quantile must be in (0, 1] (got 1.5)" in err and "file not found" not in err
+
+
+def test_a_fitted_vote_no_scenario_can_check_is_refused(scenarios):
+    b, h, _ = scenarios
+    old = observables.Resolution("OLD", dt.date(2020, 6, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
+    with pytest.raises(CasimError, match="resolution OLD: its fitted votes, dated 2020-06-01 .*outside the horizons of both"):
+        calibrate.run(b, h, (old,), draws=10, replicates=1)
+
+
+def test_calibration_needs_a_fitted_vote_check_not_just_a_record(scenarios):
+    b, h, res = scenarios
+    projected_only = tuple(observables.Resolution(r.id, r.date, r.kind, role="fitted") for r in res)  # no observed votes
+    held = tuple(observables.Resolution(r.id, r.date, r.kind, observed=r.observed, role="held_out") for r in res)
+    for texts in (projected_only, held):
+        with pytest.raises(CasimError, match="no fitted vote check"):
+            calibrate.run(b, h, texts, draws=10, replicates=1)
+
+
+def test_the_report_has_one_line_per_fitted_parameter_of_the_committed_run():
+    summary = json.loads((RUN / "summary.json").read_text())
+    text = calibrate.report(summary)
+    for r in summary["parameters"]:
+        (line,) = [x for x in text.splitlines() if x.startswith(r["parameter"] + " ")]
+        assert f"{r['shrinkage']:.3f}" in line and ("(identified)" in line) == r["identified"]
+    assert "not fitted" in text and summary["command"] not in text  # the command is in summary.json, not repeated
 
 
 def test_shipped_baseline_and_vote_model_use_the_committed_calibration():
-    """scenarios/baseline.yaml and data/votes.yaml carry the values docs/calibration_run/summary.json ships."""
+    """scenarios/baseline.yaml and data/votes.yaml carry the values docs/calibration_run/summary.json ships, and cite it.
+
+    What it catches: drift between the committed run and the shipped files (a value edited in baseline.yaml
+    or votes.yaml, or a new run committed without updating them), a calibrated vote coefficient not tagged C,
+    a shipped point that failed its verification, and a baseline that no longer cites the run it pins.
+    It does not re-run the calibration (that a run is reproducible is test_same_seed_gives_identical_calibration's
+    claim), nor compare the scenario files' sha256 with the run's (a comment edit would fail that).
+    """
     summary = json.loads((RUN / "summary.json").read_text())
+    text = BASELINE.read_text()
+    assert summary["command"] in text and "docs/calibration_run/summary.json" in text
     b = casim.load_scenario(BASELINE)
     sim, vote = calibrate.split({r["parameter"]: r["shipped"] for r in summary["parameters"]}, b.states)
     for path, v in sim.items():
@@ -124,5 +167,6 @@ def test_shipped_baseline_and_vote_model_use_the_committed_calibration():
     for r in identified:
         key = r["parameter"]
         if key.startswith("votes."):
-            assert observables.vote_data().parameters[key[len("votes."):]].tag == "C"
+            p = observables.vote_data().parameters[key[len("votes."):]]
+            assert p.tag == "C" and "docs/calibration_run/summary.json" in p.reason
     assert summary["shipped_point"]["failed"] == 0

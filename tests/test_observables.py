@@ -49,14 +49,16 @@ def test_dominant_partner_is_largest_share_with_margin_over_second():
     assert margin == pytest.approx([0.2, 0.5])
 
 
-def test_indicators_add_dominant_partner_and_margin_to_results_table():
+def test_dominant_partner_of_a_results_table_is_its_largest_share():
+    # the one table-level function; observables.dominant works on arrays
+    from casim.analysis.summary import dominant
+
     df = casim.run(casim.load_scenario(BASELINE), replicates=2, seed=1)
-    out = obs.indicators(df, POWERS)
-    row = out.iloc[0]
-    shares = row[list(POWERS)].to_numpy(dtype=float)
-    assert row["dominant"] == POWERS[int(shares.argmax())]
-    assert row["margin"] == pytest.approx(np.sort(shares)[-1] - np.sort(shares)[-2])
-    assert len(out) == len(df)
+    shares = df[list(POWERS)].to_numpy(dtype=float)
+    dom = dominant(df)
+    assert (dom.astype(str).to_numpy() == np.asarray(POWERS)[shares.argmax(1)]).all()
+    _, margin = obs.dominant(shares)
+    np.testing.assert_allclose(margin, np.sort(shares)[:, -1] - np.sort(shares)[:, -2])
 
 
 # -- the vote model ---------------------------------------------------------------
@@ -124,6 +126,29 @@ def test_projected_probabilities_are_the_mean_over_replicates_and_vote_the_most_
     cols = [f"p_{o}" for o in obs.OUTCOMES]
     np.testing.assert_allclose(df[cols].to_numpy(), per_run.mean(0))
     assert (df["vote"] == [obs.OUTCOMES[i] for i in df[cols].to_numpy().argmax(1)]).all()
+
+
+@pytest.mark.parametrize(
+    "date, step",
+    [
+        ("2021-10-01", 0),  # the first day of the start quarter
+        ("2022-03-31", 1),  # the last day of 2022Q1 ...
+        ("2022-04-01", 2),  # ... and the first of 2022Q2
+        ("2025-02-24", 13),  # a later step (ES-11/7)
+        ("2026-12-31", 20),  # the last day of the horizon, 2026Q4
+    ],
+)
+def test_a_text_is_projected_from_the_alignment_of_its_quarter(tmp_path, date, step):
+    """Date -> quarter -> step in the hindcast (start 2021Q4), checked against the trajectories themselves."""
+    sc = casim.load_scenario(HINDCAST)
+    (r,) = obs.read_resolutions(write(tmp_path, f"resolutions:\n  - {{id: X, date: {date}, kind: condemnation}}\n"))
+    traj = casim.simulate(sc, run_seeds(4, 3))
+    got = obs.project_votes(sc, traj, [r])[[f"p_{o}" for o in obs.OUTCOMES]].to_numpy()
+    at = lambda t: obs.vote_probabilities(traj[:, t], sc.powers, obs.doctrines(sc.states), "condemnation").mean(0)  # noqa: E731
+    assert sc.dates()[step] == r.quarter
+    np.testing.assert_allclose(got, at(step))
+    neighbour = step - 1 if step else step + 1
+    assert not np.allclose(got, at(neighbour), atol=1e-6)  # the steps are told apart
 
 
 # -- resolution files and `casim votes` -----------------------------------------

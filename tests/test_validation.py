@@ -13,15 +13,28 @@ import casim
 from casim import observables as obs
 from casim import validation
 from casim.cli import main
+from casim.errors import CasimError
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 HINDCAST = ROOT / "scenarios" / "hindcast_2021.yaml"
 ES11_6 = ROOT / "scenarios" / "resolutions" / "unga_es11_6.yaml"
+HELD_OUT = ROOT / "scenarios" / "resolutions" / "unga_held_out.yaml"
 
 
-def test_casim_validate_passes_every_fitted_fact_on_the_shipped_scenarios(monkeypatch, capsys):
-    monkeypatch.chdir(ROOT)  # the command's default paths are the repository's scenarios/
+def one_line_error(code: int, err: str) -> str:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casim: error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def validate(*extra: str) -> list[str]:
+    return ["validate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--replicates", "2", *extra]
+
+
+def test_casim_validate_passes_every_fitted_fact_on_the_shipped_scenarios(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default files are found in the repository, not the working directory
     code = main(["validate"])
     out = capsys.readouterr().out
     assert "FAIL" not in out, out
@@ -33,6 +46,20 @@ def test_casim_validate_passes_every_fitted_fact_on_the_shipped_scenarios(monkey
     assert out.count("PASS") == n
     assert f"{n}/{n} fitted checks pass" in out
     assert "held-out votes (out of sample" in out
+
+
+def test_without_the_repository_a_missing_default_file_is_a_one_line_error_naming_the_option(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(validation, "repository", lambda: None)  # as after `pip install .`
+    code = main(["validate"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "scenarios/baseline.yaml" in err and "pass --baseline FILE" in err
+    # given files, it needs nothing from the working directory but the default held-out file
+    code = main(["validate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
+                 "--replicates", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pass --held-out FILE (or --held-out none)" in err
 
 
 def test_scorecard_names_each_documented_fact_in_each_scenario():
@@ -129,8 +156,7 @@ def test_every_fact_cites_a_source_and_exposure_facts_are_listed_as_not_scored()
     assert any("exposure" in x for x in validation.not_scored())
 
 
-def test_scorecard_table_can_be_written(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(ROOT)
+def test_scorecard_table_can_be_written(tmp_path, capsys):
     out = tmp_path / "card.csv"
     assert main(["validate", "--replicates", "3", "--out", str(out)]) in (0, 1)
     capsys.readouterr()
@@ -139,9 +165,112 @@ def test_scorecard_table_can_be_written(tmp_path, monkeypatch, capsys):
     assert set(card["role"]) == {"fitted", "held_out"}
 
 
+# -- every recorded vote and fact is checked or refused, never dropped -----------------
+
+
+def test_a_fitted_vote_outside_both_horizons_is_refused_naming_the_text_and_the_horizons(tmp_path, capsys):
+    f = tmp_path / "fitted.yaml"
+    f.write_text("resolutions:\n  - {id: OLD, date: 2020-06-01, kind: condemnation, role: fitted, observed: {KAZ: abstain}}\n")
+    err = one_line_error(main(validate("--resolutions", str(f), "--held-out", "none")), capsys.readouterr().err)
+    assert f"{f}:2" in err and "resolution OLD" in err and "2020Q2" in err
+    assert "2023Q1..2030Q4" in err and "2021Q4..2026Q4" in err
+
+
+def test_a_fitted_vote_inside_one_horizon_is_checked_there_only():
+    late = obs.Resolution("LATE", dt.date(2028, 5, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
+    cs = validation.checks({"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)}, (late,))
+    assert [c.id for c in cs if c.resolution is not None] == ["vote:LATE:KAZ@baseline:2028Q2"]
+
+
+def test_a_held_out_vote_outside_the_hindcast_is_refused(tmp_path, capsys):
+    f = tmp_path / "held.yaml"
+    f.write_text("resolutions:\n  - {id: FUTURE, date: 2028-06-01, kind: condemnation, role: held_out, observed: {KAZ: abstain}}\n")
+    err = one_line_error(main(validate("--resolutions", str(ES11_6), "--held-out", str(f))), capsys.readouterr().err)
+    assert "resolution FUTURE" in err and "horizon of the hindcast" in err and "2021Q4..2026Q4" in err
+
+
+@pytest.mark.parametrize(
+    "option, role, expected",
+    [("--resolutions", "held_out", "role: fitted"), ("--held-out", "fitted", "role: held_out")],
+)
+def test_the_file_decides_the_role_of_its_records(tmp_path, capsys, option, role, expected):
+    f = tmp_path / "votes.yaml"
+    f.write_text(f"resolutions:\n  - {{id: X, date: 2023-02-23, kind: peace_terms, role: {role}, observed: {{KAZ: abstain}}}}\n")
+    files = {"--resolutions": str(ES11_6), "--held-out": str(HELD_OUT), option: str(f)}
+    err = one_line_error(main(validate(*[x for kv in files.items() for x in kv])), capsys.readouterr().err)
+    assert f"{f}:2" in err and f"resolution X has role {role!r}" in err and option in err and expected in err
+
+
+def test_a_misspelt_scenario_key_in_a_facts_file_is_an_error_not_a_dropped_check(tmp_path):
+    text = (ROOT / "src" / "casim" / "data" / "facts.yaml").read_text()
+    assert "checks: {hindcast: [2023Q1]}" in text
+    bad = tmp_path / "facts.yaml"
+    bad.write_text(text.replace("checks: {hindcast: [2023Q1]}", "checks: {hindcats: [2023Q1]}"))
+    line = next(i for i, x in enumerate(bad.read_text().splitlines(), 1) if "hindcats" in x)
+    with pytest.raises(CasimError, match=r"unknown scenario key 'hindcats'.*did you mean 'hindcast'") as e:
+        validation.read_facts(bad)
+    assert f"{bad}:{line}" in str(e.value)
+    assert len(validation.read_facts(ROOT / "src" / "casim" / "data" / "facts.yaml").facts) == len(validation.facts())
+
+
+def test_a_fact_date_outside_a_horizon_is_an_error_naming_the_fact():
+    late = casim.load_scenario(BASELINE, [("start", "2023Q3")])  # as the hindcast: its 2023Q1 is outside
+    with pytest.raises(CasimError, match=r"fact russia_top_two: date 2023Q1 .*outside the horizon .*2023Q3\.\.2030Q4"):
+        validation.checks({"baseline": casim.load_scenario(BASELINE), "hindcast": late})
+
+
+# -- the measured values and the held-out comparator -------------------------------------
+
+
+def test_the_hedging_check_prints_the_state_it_is_compared_with_and_its_value():
+    b, h = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
+    rows = {"KAZ": [0.34, 0.33, 0.33], "KGZ": [0.9, 0.05, 0.05], "TJK": [0.8, 0.1, 0.1], "UZB": [0.4, 0.3, 0.3], "TKM": [0.5, 0.25, 0.25]}
+    a = np.array([rows[s] for s in b.states])
+    traj = {k: np.broadcast_to(a, (2, sc.steps + 1, *a.shape)).copy() for k, sc in (("baseline", b), ("hindcast", h))}
+    card = validation.score({"baseline": b, "hindcast": h}, traj)
+    hedging = dict(zip(b.states, obs.hedging(a)))
+    # UZB's comparator is TKM, the 2nd highest of the others (KAZ is the highest); the median of five is UZB itself
+    text = card.loc[card["check"] == "uzb_hedging@baseline:2023Q1", "measured"].iloc[0]
+    assert f"vs TKM {hedging['TKM']:.3f}" in text and f"UZB {hedging['UZB']:.3f}" in text and "median" not in text
+
+
+def test_persistence_predicts_from_the_latest_earlier_record_only():
+    texts = (
+        obs.Resolution("A", dt.date(2022, 3, 1), "condemnation", observed={"KAZ": "abstain"}, role="held_out"),
+        obs.Resolution("B", dt.date(2022, 3, 20), "condemnation", observed={"KAZ": "no", "UZB": "no"}, role="held_out"),
+        obs.Resolution("C", dt.date(2022, 3, 20), "condemnation", observed={"UZB": "abstain"}, role="held_out"),
+        obs.Resolution("FIT", dt.date(2023, 2, 23), "peace_terms", observed={"KAZ": "yes", "UZB": "yes"}, role="fitted"),
+    )
+    assert validation.previous_vote(texts, texts[0], "KAZ") is None  # nothing earlier; the later records are not used
+    assert validation.previous_vote(texts, texts[1], "KAZ") == "abstain"
+    assert validation.previous_vote(texts, texts[1], "UZB") is None  # C, on the same date, is not earlier
+    assert validation.previous_vote(texts, texts[3], "KAZ") == "no"  # fitted records use held-out ones alike
+
+
+def test_held_out_summary_counts_the_scorecard_and_the_docs_quote_it():
+    b, h = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
+    card = validation.scorecard(b, h, validation.resolutions(ES11_6, HELD_OUT))
+    held = card[card["role"] == "held_out"]
+    s = validation.held_out_summary(card)
+    assert s.votes == len(held) == s.by_text["votes"].sum()
+    assert s.hits == held["passed"].sum() == s.by_text["hits"].sum()
+    assert s.persistence_predictions == held["previous"].notna().sum() == s.by_text["persistence_predictions"].sum()
+    assert s.persistence_hits == (held["previous"] == held["observed"]).sum() == s.by_text["persistence_hits"].sum()
+    assert s.hits_where_persistence_predicts <= s.persistence_predictions
+    # the first held-out text has no earlier record; ES-11/4 (Oct 2022) follows ES-11/3 (Apr 2022), not ES-11/6 (Feb 2023)
+    assert held[held["resolution"] == "ES-11/1"]["previous"].isna().all()
+    assert held.loc[held["check"].str.startswith("vote:ES-11/4:UZB"), "previous"].iloc[0] == "no"
+    docs = (ROOT / "docs" / "validation.md").read_text()
+    for text in (docs, (ROOT / "README.md").read_text(), (ROOT / "docs" / "ODD.md").read_text()):
+        assert f"{s.hits} of {s.votes}" in text or f"{s.hits}/{s.votes}" in text
+        assert f"{s.persistence_hits}/{s.persistence_predictions}" in text or f"{s.persistence_hits} of {s.persistence_predictions}" in text
+    assert f"{s.hits_where_persistence_predicts}/{s.persistence_predictions}" in docs
+
+
 def test_validation_notebook_is_committed_executed_runs_and_reports_every_fitted_check_passing():
     """notebooks/validation.ipynb is committed with outputs, holds no model logic (as tests/test_notebooks.py
-    requires of the others), runs top to bottom (nbclient) and its scorecard cell agrees with `casim validate`."""
+    requires of the others), runs top to bottom (nbclient), its scorecard cell agrees with `casim validate`,
+    and every cell that draws a figure shows it."""
     import re
 
     import nbformat
@@ -162,5 +291,14 @@ def test_validation_notebook_is_committed_executed_runs_and_reports_every_fitted
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
     passed, total = text.split(" fitted checks pass")[0].rsplit("\n", 1)[-1].split("/")
     assert passed == total
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) == 4
+    # every figure cell (one that calls a casim.plots function returning a Figure, or makes one with pyplot) shows one
+    import inspect
+
+    from casim import plots
+
+    makers = sorted(n for n, f in inspect.getmembers(plots, inspect.isfunction) if str(inspect.signature(f).return_annotation).endswith("Figure"))
+    figure_call = re.compile(r"\b(plt\.(subplots|subplot_mosaic|figure)|plots\.(" + "|".join(makers) + r"))\(")
+    figure_cells = [c for c in code_cells if figure_call.search(c.source)]
+    assert figure_cells, "the notebook draws no figure"
+    blank = [c.source for c in figure_cells if not any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert not blank, f"figure cells without an image: {blank}"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from . import __version__, calibration, observables, results, validation
 from .api import simulate
@@ -216,6 +217,18 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def check_settings(draws: int, replicates: int, quantile: float, seed: int, verify_replicates: int = 50) -> None:
+    """A one-line error for an impossible setting of :func:`run` (checked before any file is read or run)."""
+    if draws < 2:
+        raise CasimError(f"draws must be at least 2 (got {draws})")
+    if replicates < 1 or verify_replicates < 1:
+        raise CasimError(f"replicates must be at least 1 (got {min(replicates, verify_replicates)})")
+    if not 0 < quantile <= 1:
+        raise CasimError(f"quantile must be in (0, 1] (got {quantile})")
+    if seed < 0:
+        raise CasimError(f"seed must be a non-negative integer (got {seed})")
+
+
 def run(
     baseline: Scenario,
     hindcast: Scenario,
@@ -233,18 +246,12 @@ def run(
     The shipped point (posterior medians of identified parameters, the rest
     as before) is scored again with ``verify_replicates`` fresh replicates.
     """
-    if draws < 2:
-        raise CasimError(f"draws must be at least 2 (got {draws})")
-    if replicates < 1 or verify_replicates < 1:
-        raise CasimError(f"replicates must be at least 1 (got {min(replicates, verify_replicates)})")
-    if not 0 < quantile <= 1:
-        raise CasimError(f"quantile must be in (0, 1] (got {quantile})")
-    if seed < 0:
-        raise CasimError(f"seed must be a non-negative integer (got {seed})")
-    if not any(r.role == "fitted" and r.observed for r in resolutions):
-        raise CasimError("no fitted vote record among the resolutions (a text with role: fitted and observed votes)")
+    check_settings(draws, replicates, quantile, seed, verify_replicates)
     started = time.time()
     scenarios = {"baseline": baseline, "hindcast": hindcast}
+    # every recorded vote must be checkable (validation.checks refuses one outside the horizons); count the checks
+    if not any(c.fact is None and c.role == "fitted" for c in validation.checks(scenarios, resolutions)):
+        raise CasimError("no fitted vote check among the resolutions (a text with role: fitted and observed votes)")
     prs = priors(baseline)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     sample_ = sample(prs, draws, rng)
@@ -324,3 +331,30 @@ def write(cal: Calibration, out: str | Path) -> Path:
     except OSError as e:
         raise CasimError(f"cannot write calibration results: {e.strerror or e}", where=str(out)) from None
     return target
+
+
+def report(summary: Mapping) -> str:
+    """The calibration summary as text: acceptance, one line per parameter, the shipped point, what was not fitted."""
+    s = summary
+    lines = [
+        f"ABC rejection: {s['draws']} draws x {s['replicates']} replicates; accepted {s['accepted']} "
+        f"(distance <= {s['threshold']:.4g}); {s['prior_passing_all']:.1%} of prior draws pass every target",
+        f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} {'90% interval':>17} {'shrink':>7} {'p/p0':>5}  shipped",
+    ]
+    for r in s["parameters"]:
+        prior = f"[{r['prior_low']:g}, {r['prior_high']:g}]"
+        interval = f"[{r['posterior_q05']:.3f}, {r['posterior_q95']:.3f}]"
+        mark = "(identified)" if r["identified"] else "(not identified: kept)"
+        lines.append(
+            f"{r['parameter']:<36} {prior:>15} {r['before']:>8.3f} {r['posterior_median']:>8.3f} {interval:>17} "
+            f"{r['shrinkage']:>7.3f} {r['density_ratio_at_before']:>5.2f}  {r['shipped']:.3f} {mark}"
+        )
+    sp = s["shipped_point"]
+    lines += [
+        "shrink: 1 - posterior/prior 90% interval width; p/p0: posterior/prior density at the value before",
+        f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with {sp['verify_replicates']} fresh replicates",
+        "not fitted (no target informs them): " + "; ".join(s["unfitted"]),
+        "the shipped point as scenario overrides (scenarios/baseline.yaml pins model and states; data/votes.yaml the votes):",
+        yaml.safe_dump(s["baseline_overrides"], sort_keys=False).rstrip(),
+    ]
+    return "\n".join(lines)

@@ -48,15 +48,6 @@ def dominant(alignment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a.argmax(-1), order[..., -1] - order[..., -2]
 
 
-def indicators(df: pd.DataFrame, powers: Sequence[str]) -> pd.DataFrame:
-    """The results table with ``dominant`` (partner name) and ``margin`` columns added."""
-    idx, margin = dominant(df[list(powers)].to_numpy())
-    out = df.copy()
-    out["dominant"] = pd.Categorical(np.asarray(powers)[idx], categories=list(powers))
-    out["margin"] = margin
-    return out
-
-
 # -- the vote model ---------------------------------------------------------------
 
 
@@ -76,10 +67,10 @@ class VoteData:
     """The contents of ``data/votes.yaml``."""
 
     kinds: Mapping[str, Mapping[str, float]]
-    kind_notes: Mapping[str, Mapping[str, str]]
     parameters: Mapping[str, Parameter]  # "yes", "lean", ..., "doctrine.neutral"
 
     def defaults(self) -> dict[str, float]:
+        """Each coefficient's value as shipped (before any override)."""
         return {k: p.value for k, p in self.parameters.items()}
 
 
@@ -89,16 +80,13 @@ def vote_data() -> VoteData:
     raw = yaml.safe_load(resources.files("casim").joinpath("data/votes.yaml").read_text(encoding="utf-8"))
     if tuple(raw["outcomes"]) != OUTCOMES:
         raise ValueError(f"votes.yaml: outcomes must be {list(OUTCOMES)}")
-    kinds, notes = {}, {}
-    for name, spec in raw["kinds"].items():
-        kinds[name] = {a: float(spec[a][0]) for a in KIND_ATTRIBUTES}
-        notes[name] = {"description": spec.get("description", ""), **{a: spec[a][2] for a in KIND_ATTRIBUTES}}
+    kinds = {name: {a: float(spec[a][0]) for a in KIND_ATTRIBUTES} for name, spec in raw["kinds"].items()}
     params = {}
     for key, v in raw["coefficients"].items():
         params[key] = Parameter(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
     for key, v in raw["doctrine_absence"].items():
         params[f"doctrine.{key}"] = Parameter(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
-    return VoteData(kinds=kinds, kind_notes=notes, parameters=params)
+    return VoteData(kinds=kinds, parameters=params)
 
 
 KINDS = tuple(vote_data().kinds)
@@ -173,7 +161,8 @@ class Resolution:
 
     @property
     def quarter(self) -> str:
-        return f"{self.date.year}Q{(self.date.month - 1) // 3 + 1}"
+        """The label of the quarter holding the text's date (2023-02-23 -> "2023Q1")."""
+        return quarter_of(self.date)
 
 
 def _item_lines(doc: yamlfile.Document, n: int, name: str) -> list[tuple[str, dict[str, str]]]:
@@ -186,6 +175,7 @@ def _item_lines(doc: yamlfile.Document, n: int, name: str) -> list[tuple[str, di
 
 
 def _date(value, where: str, rid: str) -> _dt.date:
+    """A resolution's ``date`` as a date (YAML gives a date; a string must be ISO), or a one-line error."""
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -257,21 +247,34 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
     return tuple(out)
 
 
-def check_horizon(resolutions: Iterable[Resolution], scenario: Scenario) -> None:
-    """Raise if a text's date falls outside the scenario's horizon."""
-    lo, hi = parse_quarter(scenario.start), parse_quarter(scenario.end)
-    for r in resolutions:
-        if not lo <= parse_quarter(r.quarter) <= hi:
-            raise CasimError(
-                f"resolution {r.id}: date {r.date.isoformat()} ({r.quarter}) is outside the horizon of scenario "
-                f"{scenario.name!r}, {quarter_label(lo)}..{quarter_label(hi)}",
-                where=r.where or None,
-            )
+def quarter_of(date: _dt.date) -> str:
+    """The label of the quarter holding a calendar date (2022-03-31 -> "2022Q1", 2022-04-01 -> "2022Q2")."""
+    return quarter_label(date.year * 4 + (date.month - 1) // 3)
 
 
-def step_of(scenario: Scenario, quarter: str) -> int:
-    """The model step of a quarter label in a scenario."""
+def in_horizon(scenario: Scenario, quarter: str) -> bool:
+    """Whether a quarter label falls within a scenario's horizon (start..end)."""
+    return 0 <= parse_quarter(quarter) - parse_quarter(scenario.start) <= scenario.steps
+
+
+def step_at(scenario: Scenario, quarter: str, what: str, where: str | None = None) -> int:
+    """The model step of a quarter label in a scenario; a one-line error naming ``what`` if outside its horizon.
+
+    Step 0 is the scenario's start quarter, step ``scenario.steps`` its end.
+    """
+    if not in_horizon(scenario, quarter):
+        raise CasimError(
+            f"{what} is outside the horizon of scenario {scenario.name!r}, {scenario.start}..{scenario.end}", where=where
+        )
     return parse_quarter(quarter) - parse_quarter(scenario.start)
+
+
+def check_horizon(resolutions: Iterable[Resolution], scenario: Scenario) -> list[int]:
+    """The model step of each text's date in the scenario; a one-line error if one falls outside its horizon."""
+    return [
+        step_at(scenario, r.quarter, f"resolution {r.id}: date {r.date.isoformat()} ({r.quarter})", r.where or None)
+        for r in resolutions
+    ]
 
 
 def project_votes(
@@ -285,12 +288,15 @@ def project_votes(
     ``trajectories`` are ``(runs, steps + 1, states, powers)``; per-replicate
     probabilities are averaged over runs.
     """
-    check_horizon(resolutions, scenario)
+    return _project(scenario, trajectories, resolutions, check_horizon(resolutions, scenario), params)
+
+
+def _project(scenario: Scenario, trajectories: np.ndarray, resolutions: Sequence[Resolution], steps: Sequence[int], params) -> pd.DataFrame:
+    """:func:`project_votes` with each text's step already checked against the horizon."""
     docs = doctrines(scenario.states)
     rows = []
-    for r in resolutions:
-        a = trajectories[:, step_of(scenario, r.quarter)]
-        p = vote_probabilities(a, scenario.powers, docs, r.kind, params).mean(0)
+    for r, t in zip(resolutions, steps):
+        p = vote_probabilities(trajectories[:, t], scenario.powers, docs, r.kind, params).mean(0)
         for i, s in enumerate(scenario.states):
             rows.append((r.id, s, OUTCOMES[int(p[i].argmax())], *p[i]))
     cols = ["resolution", "state", "vote", *(f"p_{o}" for o in OUTCOMES)]
@@ -305,10 +311,13 @@ def votes(
     params: Mapping[str, object] | None = None,
     progress=None,
 ) -> pd.DataFrame:
-    """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``."""
-    check_horizon(resolutions, scenario)
+    """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``.
+
+    The texts' dates are checked against the horizon before anything runs.
+    """
+    steps = check_horizon(resolutions, scenario)
     n, s, seeds = replicate_seeds(scenario, replicates, seed)
     traj = simulate(scenario, seeds, progress=progress)
-    df = project_votes(scenario, traj, resolutions, params)
+    df = _project(scenario, traj, resolutions, steps, params)
     df.attrs["seed"], df.attrs["replicates"] = s, n
     return df

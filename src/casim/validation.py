@@ -10,23 +10,57 @@ arrays with a leading draws axis, one value per parameter set.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import observables
+from . import calibration, observables, yamlfile
 from .api import replicate_seeds, simulate
-from .errors import CasimError
-from .observables import OUTCOMES, Resolution
+from .errors import CasimError, did_you_mean
+from .observables import OUTCOMES, ROLES, Resolution
 from .scenario import Scenario
 from .timeline import parse_quarter
 
 SCENARIO_KEYS = ("baseline", "hindcast")
+TESTS = {"largest": ("states",), "above_median": ("state",), "falls": ("state", "since")}  # test -> its other keys
+FACT_FIELDS = ("id", "claim", "test", "source", "checks")
+
+# The shipped inputs of `casim validate` and `casim calibrate`, relative to the repository.
+DEFAULT_FILES = {
+    "baseline": "scenarios/baseline.yaml",
+    "hindcast": "scenarios/hindcast_2021.yaml",
+    "resolutions": "scenarios/resolutions/unga_es11_6.yaml",
+    "held_out": "scenarios/resolutions/unga_held_out.yaml",
+}
+
+
+def repository() -> Path | None:
+    """The casim source checkout this package runs from (an editable install), or None (e.g. after ``pip install .``)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / DEFAULT_FILES["baseline"]).is_file() else None
+
+
+def default_file(key: str, option: str) -> Path:
+    """A shipped input file (``DEFAULT_FILES[key]``): in the repository this package runs from, else in the working directory.
+
+    Otherwise a one-line error saying which option to pass, so the command
+    works from any directory of a source checkout and fails clearly elsewhere.
+    """
+    rel = DEFAULT_FILES[key]
+    cwd = Path.cwd().resolve()
+    for base in (repository(), cwd):
+        if base is not None and (base / rel).is_file():
+            path = base / rel
+            # relative to the working directory when under it: outputs then record "scenarios/..." as given
+            return path.relative_to(cwd) if path.is_relative_to(cwd) else path
+    raise CasimError(
+        f"no default {key.replace('_', '-')} file: {rel} is neither in the casim repository nor in the working "
+        f"directory; pass {option} FILE" + (f" (or {option} none)" if key == "held_out" else "")
+    )
 
 
 @dataclass(frozen=True)
@@ -38,22 +72,86 @@ class Fact:
     test: Mapping[str, object]
     source: str
     checks: Mapping[str, tuple[str, ...]]
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class FactFile:
+    """The contents of a facts file: the scored facts and the items deliberately not scored."""
+
+    facts: tuple[Fact, ...]
+    not_scored: tuple[str, ...]
+
+
+def read_facts(path: str | Path) -> FactFile:
+    """Read and check a facts file (format: the header of ``data/facts.yaml``); a one-line error on a bad entry."""
+    name = str(path)
+    doc = yamlfile.read(path, what="a facts file (a 'facts' list)")
+    raw = doc.data
+    extra = [k for k in raw if k not in ("facts", "not_scored")]
+    if extra:
+        raise CasimError(f"unknown key {extra[0]!r}; a facts file has 'facts' and 'not_scored'", where=doc.where((extra[0],), name))
+    items = raw.get("facts")
+    if not isinstance(items, list) or not items:
+        raise CasimError("a facts file has a non-empty 'facts' list", where=name)
+    states = calibration.load().states
+    out = []
+    for i, f in enumerate(items):
+        where = doc.origins.get(("facts", i), name)
+        if not isinstance(f, dict):
+            raise CasimError(f"fact {i + 1} must be a mapping with {', '.join(FACT_FIELDS)}", where=where)
+        for k in f:
+            if k not in FACT_FIELDS:
+                raise CasimError(f"unknown field {k!r}{did_you_mean(str(k), FACT_FIELDS)}", where=doc.where(("facts", i, k), where))
+        missing = [k for k in FACT_FIELDS if f.get(k) in (None, "", [], {})]
+        if missing:
+            raise CasimError(f"fact {f.get('id', i + 1)} has no {missing[0]!r} (required: {', '.join(FACT_FIELDS)})", where=where)
+        fid, test, checks_ = str(f["id"]), f["test"], f["checks"]
+        at_test, at_checks = doc.where(("facts", i, "test"), where), doc.where(("facts", i, "checks"), where)
+        kind = [t for t in TESTS if isinstance(test, dict) and t in test]
+        if len(kind) != 1:
+            raise CasimError(f"fact {fid}: 'test' needs exactly one of {', '.join(TESTS)}", where=at_test)
+        for k in TESTS[kind[0]]:
+            if k not in test:
+                raise CasimError(f"fact {fid}: a {kind[0]!r} test needs {k!r}", where=at_test)
+        named = test.get("states", [])
+        if not isinstance(named, list):
+            raise CasimError(f"fact {fid}: 'states' is a list of states, e.g. [TJK, KGZ]", where=at_test)
+        for s in [*named, *([test["state"]] if "state" in test else [])]:
+            if s not in states:
+                raise CasimError(f"fact {fid}: unknown state {s!r}{did_you_mean(str(s), states)}", where=at_test)
+        if "since" in test and test["since"] not in ("start", "end"):
+            parse_quarter(test["since"], where=at_test)
+        if not isinstance(checks_, dict):
+            raise CasimError(f"fact {fid}: 'checks' maps scenario keys ({', '.join(SCENARIO_KEYS)}) to dates", where=at_checks)
+        for key, dates in checks_.items():
+            at = doc.where(("facts", i, "checks", key), at_checks)
+            if key not in SCENARIO_KEYS:
+                raise CasimError(f"fact {fid}: unknown scenario key {key!r} in 'checks'{did_you_mean(str(key), SCENARIO_KEYS)}", where=at)
+            if not isinstance(dates, list) or not dates:
+                raise CasimError(f"fact {fid}: checks.{key} must be a list of dates (start, end or a quarter like 2023Q1)", where=at)
+            for d in dates:
+                if d not in ("start", "end"):
+                    parse_quarter(d, where=at)
+        out.append(Fact(fid, str(f["claim"]), dict(test), str(f["source"]), {k: tuple(v) for k, v in checks_.items()}, where))
+    return FactFile(tuple(out), tuple(str(x) for x in raw.get("not_scored") or ()))
 
 
 @lru_cache(maxsize=1)
+def _packaged() -> FactFile:
+    """The packaged ``data/facts.yaml``, read once."""
+    with resources.as_file(resources.files("casim").joinpath("data/facts.yaml")) as path:
+        return read_facts(path)
+
+
 def facts() -> tuple[Fact, ...]:
     """The packaged scorecard facts."""
-    raw = yaml.safe_load(resources.files("casim").joinpath("data/facts.yaml").read_text(encoding="utf-8"))
-    return tuple(
-        Fact(f["id"], f["claim"], dict(f["test"]), f["source"], {k: tuple(v) for k, v in f["checks"].items()})
-        for f in raw["facts"]
-    )
+    return _packaged().facts
 
 
 def not_scored() -> list[str]:
     """FACTS items deliberately left out of the scorecard, with the reason."""
-    raw = yaml.safe_load(resources.files("casim").joinpath("data/facts.yaml").read_text(encoding="utf-8"))
-    return list(raw.get("not_scored", []))
+    return list(_packaged().not_scored)
 
 
 @dataclass(frozen=True)
@@ -74,49 +172,69 @@ class Check:
     observed: str | None = None
 
 
-def _step(scenario: Scenario, token: str) -> tuple[str, int]:
+def _step(scenario: Scenario, token: str, fact: Fact, key: str) -> tuple[str, int]:
+    """The quarter label and model step of a fact's date (``start``, ``end`` or a quarter label) in a scenario."""
     date = {"start": scenario.start, "end": scenario.end}.get(token, token)
-    step = parse_quarter(date) - parse_quarter(scenario.start)
-    if not 0 <= step <= scenario.steps:
-        raise CasimError(f"fact date {date} is outside the horizon of scenario {scenario.name!r}")
-    return date, step
+    what = f"fact {fact.id}: date {date} (its checks.{key})"
+    return date, observables.step_at(scenario, date, what, where=fact.where or None)
+
+
+def _horizons(scenarios: Mapping[str, Scenario], keys: Sequence[str]) -> str:
+    return " and ".join(f"{k} {scenarios[k].name!r} {scenarios[k].start}..{scenarios[k].end}" for k in keys)
 
 
 def checks(scenarios: Mapping[str, Scenario], resolutions: Sequence[Resolution] = ()) -> list[Check]:
-    """Every check the scorecard makes on these scenarios (keys ``baseline``/``hindcast``).
+    """Every check the scorecard makes on these scenarios (keys ``baseline`` and ``hindcast``).
 
     Fitted votes are checked in every scenario whose horizon holds the text's
     date; held-out votes in the hindcast only (the model's account of history).
+    A recorded vote no scenario can check is an error, never silently dropped.
     """
+    if sorted(scenarios) != sorted(SCENARIO_KEYS):
+        raise CasimError(f"the scorecard needs exactly the scenarios {', '.join(SCENARIO_KEYS)} (got {', '.join(scenarios) or 'none'})")
     out: list[Check] = []
     for f in facts():
         for key, dates in f.checks.items():
-            if key not in scenarios:
-                continue
             sc = scenarios[key]
             for token in dates:
-                date, step = _step(sc, token)
-                since = None
-                if "falls" in f.test:
-                    since = _step(sc, str(f.test["since"]))[1]
+                date, step = _step(sc, token, f, key)
+                since = _step(sc, str(f.test["since"]), f, key)[1] if "falls" in f.test else None
                 out.append(Check(f"{f.id}@{key}:{date}", key, date, step, f.claim, f.source, "fitted", fact=f, since_step=since))
     for r in resolutions:
         if not r.observed:
             continue
-        keys = [k for k in scenarios if r.role == "fitted" or k == "hindcast"]
+        if r.role not in ROLES:
+            raise CasimError(f"resolution {r.id}: an 'observed' record needs a role ({' or '.join(ROLES)})", where=r.where or None)
+        allowed = SCENARIO_KEYS if r.role == "fitted" else ("hindcast",)
+        keys = [k for k in allowed if observables.in_horizon(scenarios[k], r.quarter)]
+        if not keys:
+            span = "the horizons of both scenarios" if len(allowed) > 1 else "the horizon of the hindcast"
+            raise CasimError(
+                f"resolution {r.id}: its {r.role.replace('_', '-')} votes, dated {r.date.isoformat()} ({r.quarter}), are "
+                f"outside {span}, {_horizons(scenarios, allowed)}: they would not be checked",
+                where=r.where or None,
+            )
         for key in keys:
             sc = scenarios[key]
-            lo, hi = parse_quarter(sc.start), parse_quarter(sc.end)
-            if not lo <= parse_quarter(r.quarter) <= hi:
-                continue
-            step = parse_quarter(r.quarter) - lo
+            step = observables.step_at(sc, r.quarter, f"resolution {r.id}")
             for state, vote in r.observed.items():
                 claim = f"{state} votes {vote} on {r.id} ({r.kind}, {r.date.isoformat()})"
                 out.append(
-                    Check(f"vote:{r.id}:{state}@{key}:{r.quarter}", key, r.quarter, step, claim, r.source, r.role or "fitted",
+                    Check(f"vote:{r.id}:{state}@{key}:{r.quarter}", key, r.quarter, step, claim, r.source, r.role,
                           resolution=r, state=state, observed=vote)
                 )
     return out
+
+
+def previous_vote(resolutions: Sequence[Resolution], text: Resolution, state: str) -> str | None:
+    """The state's most recent recorded vote on a text dated strictly before ``text`` (fitted or held-out), or None.
+
+    The naive comparator for held-out votes: "the state votes as it last
+    did". Only earlier records count (no hindsight); on one date, the text
+    listed last wins.
+    """
+    earlier = [(r.date, i, r.observed[state]) for i, r in enumerate(resolutions) if state in r.observed and r.date < text.date]
+    return max(earlier)[2] if earlier else None
 
 
 # -- measures on arrays with a leading draws axis ---------------------------------
@@ -191,6 +309,7 @@ def passed(check: Check, values: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, scenario: Scenario) -> str:
+    """The measured value of a check in words: the shares or indices compared, or the projected vote."""
     if check.fact is None:
         p = values[check.id + "#p"][0]
         best = OUTCOMES[int(p.argmax())]
@@ -206,11 +325,20 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
         return f"{t['largest']}: {listed} vs next {nxt} {a[states.index(nxt), p]:.3f} (margin {m:+.3f})"
     if "above_median" in t:
         h = observables.hedging(a)
-        med = float(np.median(h))
-        return f"hedging {t['state']} {h[states.index(t['state'])]:.3f} vs median {med:.3f} (margin {m:+.3f})"
+        i = states.index(t["state"])
+        # the comparator of the margin: the 2nd highest index among the others (above it = above the median of five)
+        others = sorted(((h[j], s) for j, s in enumerate(states) if j != i), reverse=True)
+        value, who = others[1]
+        return f"hedging {t['state']} {h[i]:.3f} vs {who} {value:.3f}, 2nd highest of the others (margin {m:+.3f})"
     p, i = scenario.powers.index(t["falls"]), states.index(t["state"])
     before = mean[0, check.since_step, i, p]
     return f"{t['state']} {t['falls']} {before:.3f} -> {a[i, p]:.3f} (margin {m:+.3f})"
+
+
+CARD_COLUMNS = (
+    "check", "role", "scenario", "date", "claim", "measured", "value", "support", "passed",
+    "resolution", "state", "observed", "projected", "previous", "persistence", "source",
+)
 
 
 def score(
@@ -219,23 +347,23 @@ def score(
     resolutions: Sequence[Resolution] = (),
     vote_params: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
-    """The scorecard table from replicate trajectories ``(runs, T+1, S, P)`` of each scenario."""
+    """The scorecard table from replicate trajectories ``(runs, T+1, S, P)`` of each scenario.
+
+    Columns: ``CARD_COLUMNS``. For a vote: ``resolution``, ``state``, the
+    ``observed`` and the ``projected`` vote; for a held-out vote also
+    ``previous`` (the state's latest earlier recorded vote, see
+    :func:`previous_vote`) and ``persistence`` (whether it equals the
+    recorded vote; None when there is no earlier record).
+    """
     cs = checks(scenarios, resolutions)
     batched = {k: v[None] for k, v in trajectories.items()}
     values = evaluate(cs, scenarios, batched, vote_params)
-    fitted_votes: dict[str, str] = {}
-    for r in resolutions:
-        if r.role == "fitted":
-            for state, vote in r.observed.items():
-                fitted_votes.setdefault(state, vote)
     rows = []
     for c in cs:
         sc = scenarios[c.scenario]
-        if c.fact is not None:
-            per_run = ordering_margin(c, trajectories[c.scenario], sc)
-            support = float((per_run > 0).mean())
-        else:
-            support = float("nan")
+        vote = c.fact is None
+        support = float("nan") if vote else float((ordering_margin(c, trajectories[c.scenario], sc) > 0).mean())
+        previous = previous_vote(resolutions, c.resolution, c.state) if c.role == "held_out" else None
         rows.append(
             {
                 "check": c.id,
@@ -247,12 +375,16 @@ def score(
                 "value": float(values[c.id][0]),
                 "support": support,
                 "passed": bool(passed(c, values)[0]),
-                # the naive comparator for held-out votes: the state repeats its fitted (ES-11/6) vote
-                "persistence": (fitted_votes.get(c.state) == c.observed) if c.role == "held_out" else None,
+                "resolution": c.resolution.id if vote else None,
+                "state": c.state,
+                "observed": c.observed,
+                "projected": OUTCOMES[int(values[c.id + "#p"][0].argmax())] if vote else None,
+                "previous": previous,
+                "persistence": None if previous is None else previous == c.observed,
                 "source": c.source,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(CARD_COLUMNS))
 
 
 def scorecard(
@@ -268,29 +400,101 @@ def scorecard(
 
     ``values`` overrides parameters of both scenarios (as in
     :func:`casim.api.simulate`); each scenario runs its own replicates and
-    seed unless ``replicates``/``seed`` are given.
+    seed unless ``replicates``/``seed`` are given. Every check is built (and
+    so every date checked against its horizon) before anything runs.
     """
     scenarios = {"baseline": baseline, "hindcast": hindcast}
-    trajectories = {}
-    for key, sc in scenarios.items():
-        _, _, seeds = replicate_seeds(sc, replicates, seed)
-        trajectories[key] = simulate(sc, seeds, values)
+    checks(scenarios, resolutions)
+    runs = {key: replicate_seeds(sc, replicates, seed)[2] for key, sc in scenarios.items()}
+    trajectories = {key: simulate(sc, runs[key], values) for key, sc in scenarios.items()}
     return score(scenarios, trajectories, resolutions, vote_params)
 
 
-def resolutions(fitted: str | Path, held_out: str | Path | None, hindcast: Scenario) -> tuple:
-    """The fitted vote records plus, if given, the held-out ones (checked disjoint and within the hindcast)."""
-    texts = observables.read_resolutions(fitted)
+def _read_role(path: str | Path, role: str, option: str) -> tuple[Resolution, ...]:
+    """A resolutions file whose every record has the given role (the file decides the role, not the record)."""
+    texts = observables.read_resolutions(path)
+    for r in texts:
+        if r.role != role:
+            has = f"role {r.role!r}" if r.role else "no role"
+            raise CasimError(
+                f"resolution {r.id} has {has}, but every record of the {option} file must have role: {role}",
+                where=r.where or str(path),
+            )
+    return texts
+
+
+def resolutions(fitted: str | Path, held_out: str | Path | None = None) -> tuple[Resolution, ...]:
+    """The fitted vote records (``--resolutions``) plus, if given, the held-out ones (``--held-out``).
+
+    Every record of the fitted file must have ``role: fitted`` and every one
+    of the held-out file ``role: held_out``; the two files share no id.
+    """
+    texts = _read_role(fitted, "fitted", "--resolutions (fitted)")
     if held_out is None:
         return texts
-    held = observables.read_resolutions(held_out)
+    held = _read_role(held_out, "held_out", "--held-out")
     clash = {r.id for r in held} & {r.id for r in texts}
     if clash:
-        raise CasimError(f"resolution {sorted(clash)[0]} is in both the fitted and the held-out files", where=str(held_out))
-    observables.check_horizon(held, hindcast)
+        raise CasimError(f"resolution {min(clash)} is in both the fitted and the held-out files", where=str(held_out))
     return texts + held
 
 
 def failures(card: pd.DataFrame) -> pd.DataFrame:
     """The fitted checks that fail (held-out checks never count as failures)."""
     return card[(card["role"] == "fitted") & ~card["passed"]]
+
+
+@dataclass(frozen=True)
+class HeldOutSummary:
+    """The held-out votes of a scorecard: the model's hits against the persistence comparator's.
+
+    The comparator predicts a state's vote by its most recent recorded vote on
+    an earlier text (:func:`previous_vote`); where the state has no earlier
+    record it makes no prediction. ``hits_where_persistence_predicts`` is the
+    model's score on exactly the votes the comparator predicts, for a
+    like-for-like comparison.
+    """
+
+    votes: int
+    hits: int
+    persistence_predictions: int
+    persistence_hits: int
+    hits_where_persistence_predicts: int
+    by_text: pd.DataFrame  # resolution, date, votes, hits, persistence_predictions, persistence_hits (file order)
+
+    @property
+    def no_prediction(self) -> int:
+        """Held-out votes with no earlier record of the state: the comparator predicts nothing."""
+        return self.votes - self.persistence_predictions
+
+    def describe(self) -> str:
+        """Two lines for a report: the model's hits, then the comparator's."""
+        return (
+            f"held-out votes (out of sample, not fitted; reported only): {self.hits}/{self.votes} projected as recorded\n"
+            f"naive comparator (each state repeats its latest earlier recorded vote): {self.persistence_hits}/{self.votes} "
+            f"({self.persistence_hits}/{self.persistence_predictions} where it has an earlier record, the model "
+            f"{self.hits_where_persistence_predicts}/{self.persistence_predictions}; no earlier record for {self.no_prediction})"
+        )
+
+
+def held_out_summary(card: pd.DataFrame) -> HeldOutSummary:
+    """Count the held-out rows of a scorecard (:func:`score`): model hits, comparator predictions and hits, per text."""
+    held = card[card["role"] == "held_out"]
+    predicts = held["previous"].notna()
+    agree = held["persistence"].eq(True)
+    by_text = (
+        pd.DataFrame({
+            "resolution": held["resolution"], "date": held["date"], "votes": 1, "hits": held["passed"].astype(int),
+            "persistence_predictions": predicts.astype(int), "persistence_hits": agree.astype(int),
+        })
+        .groupby(["resolution", "date"], sort=False, as_index=False)
+        .sum()
+    )
+    return HeldOutSummary(
+        votes=len(held),
+        hits=int(held["passed"].sum()),
+        persistence_predictions=int(predicts.sum()),
+        persistence_hits=int(agree.sum()),
+        hits_where_persistence_predicts=int(held.loc[predicts, "passed"].sum()),
+        by_text=by_text,
+    )

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import yaml
-
 from .. import observables, validation
+from ..api import replicate_seeds
 from ..scenario import load_scenario, parse_set
 from .progress import bar
 
-BASELINE = "scenarios/baseline.yaml"
-HINDCAST = "scenarios/hindcast_2021.yaml"
-FITTED = "scenarios/resolutions/unga_es11_6.yaml"
-HELD_OUT = "scenarios/resolutions/unga_held_out.yaml"
+SHIPPED = validation.DEFAULT_FILES
 
 
 def register(sub) -> None:
@@ -32,7 +27,10 @@ def register(sub) -> None:
         help="score the documented stylized facts on the baseline and the 2021 hindcast (exit 1 if one fails)",
     )
     _scenario_args(s)
-    s.add_argument("--held-out", default=HELD_OUT, metavar="FILE", help=f"out-of-sample vote records, reported only (default {HELD_OUT}; 'none' to skip)")
+    s.add_argument(
+        "--held-out", metavar="FILE",
+        help=f"out-of-sample vote records, reported only (default: the repository's {SHIPPED['held_out']}; 'none' to skip)",
+    )
     s.add_argument("--replicates", type=int, help="replicates per scenario (default: each scenario's)")
     s.add_argument("--seed", type=int, help="base seed (default: each scenario's)")
     s.add_argument("--out", metavar="CSV", help="also write the scorecard table here")
@@ -49,9 +47,17 @@ def register(sub) -> None:
 
 
 def _scenario_args(p) -> None:
-    p.add_argument("--baseline", default=BASELINE, metavar="FILE", help=f"baseline scenario (default {BASELINE})")
-    p.add_argument("--hindcast", default=HINDCAST, metavar="FILE", help=f"hindcast scenario (default {HINDCAST})")
-    p.add_argument("--resolutions", default=FITTED, metavar="FILE", help=f"fitted vote records (default {FITTED})")
+    for name, key, what in (("--baseline", "baseline", "baseline scenario"), ("--hindcast", "hindcast", "hindcast scenario"),
+                            ("--resolutions", "resolutions", "fitted vote records")):
+        p.add_argument(name, metavar="FILE", help=f"{what} (default: the repository's {SHIPPED[key]})")
+
+
+def _inputs(args) -> tuple:
+    """The baseline, the hindcast and the fitted records: the given files or the shipped ones."""
+    baseline = load_scenario(args.baseline or validation.default_file("baseline", "--baseline"))
+    hindcast = load_scenario(args.hindcast or validation.default_file("hindcast", "--hindcast"))
+    fitted = args.resolutions or validation.default_file("resolutions", "--resolutions")
+    return baseline, hindcast, fitted
 
 
 def write_csv(df, path):
@@ -63,8 +69,7 @@ def write_csv(df, path):
 def cmd_votes(args) -> int:
     scenario = load_scenario(args.scenario, parse_set(args.set))
     resolutions = observables.read_resolutions(args.resolutions)
-    observables.check_horizon(resolutions, scenario)
-    n = scenario.replicates if args.replicates is None else args.replicates
+    n, _, _ = replicate_seeds(scenario, args.replicates, args.seed)
     with bar(n, desc=scenario.name) as advance:
         df = observables.votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
     if args.out:
@@ -76,63 +81,41 @@ def cmd_votes(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    baseline = load_scenario(args.baseline)
-    hindcast = load_scenario(args.hindcast)
-    held_out = None if args.held_out in (None, "", "none") else args.held_out
-    resolutions = validation.resolutions(args.resolutions, held_out, hindcast)
+    baseline, hindcast, fitted = _inputs(args)
+    if args.held_out in ("", "none"):
+        held_out = None
+    else:
+        held_out = args.held_out or validation.default_file("held_out", "--held-out")
+    resolutions = validation.resolutions(fitted, held_out)
     card = validation.scorecard(baseline, hindcast, resolutions, args.replicates, args.seed)
-    fitted = card[card["role"] == "fitted"]
+    fitted_rows = card[card["role"] == "fitted"]
     print(f"scorecard: {baseline.name} and {hindcast.name} (documented facts: docs/validation.md)")
-    for _, r in fitted.iterrows():
+    for _, r in fitted_rows.iterrows():
         print(f"{'PASS' if r['passed'] else 'FAIL'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}")
-    held = card[card["role"] == "held_out"]
-    if len(held):
-        hits = int(held["passed"].sum())
-        naive = int(held["persistence"].astype(bool).sum())
-        print(
-            f"held-out votes (out of sample, not fitted; reported only): {hits}/{len(held)} projected as recorded "
-            f"(naive comparator, each state repeating its fitted vote: {naive}/{len(held)})"
-        )
-        for _, r in held.iterrows():
+    summary = validation.held_out_summary(card)
+    if summary.votes:
+        print(summary.describe())
+        for _, r in card[card["role"] == "held_out"].iterrows():
             print(f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}")
     if args.out:
         write_csv(card, args.out)
     failed = validation.failures(card)
-    print(f"{len(fitted) - len(failed)}/{len(fitted)} fitted checks pass")
+    print(f"{len(fitted_rows) - len(failed)}/{len(fitted_rows)} fitted checks pass")
     return 1 if len(failed) else 0
 
 
 def cmd_calibrate(args) -> int:
     from .. import calibrate
 
-    baseline = load_scenario(args.baseline)
-    hindcast = load_scenario(args.hindcast)
-    resolutions = observables.read_resolutions(args.resolutions)
+    calibrate.check_settings(args.draws, args.replicates, args.quantile, args.seed)
+    baseline, hindcast, fitted = _inputs(args)
+    resolutions = validation.resolutions(fitted)
     with bar(args.draws, unit="draw", desc="ABC") as advance:
         cal = calibrate.run(
             baseline, hindcast, resolutions, draws=args.draws, replicates=args.replicates,
             quantile=args.quantile, seed=args.seed, progress=advance,
         )
     path = calibrate.write(cal, args.out)
-    s = cal.summary
-    print(
-        f"ABC rejection: {s['draws']} draws x {s['replicates']} replicates; accepted {s['accepted']} "
-        f"(distance <= {s['threshold']:.4g}); {s['prior_passing_all']:.1%} of prior draws pass every target"
-    )
-    print(f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} {'90% interval':>17} {'shrink':>7} {'p/p0':>5}  shipped")
-    for r in s["parameters"]:
-        prior = f"[{r['prior_low']:g}, {r['prior_high']:g}]"
-        interval = f"[{r['posterior_q05']:.3f}, {r['posterior_q95']:.3f}]"
-        mark = "(identified)" if r["identified"] else "(not identified: kept)"
-        print(
-            f"{r['parameter']:<36} {prior:>15} {r['before']:>8.3f} {r['posterior_median']:>8.3f} {interval:>17} "
-            f"{r['shrinkage']:>7.2f} {r['density_ratio_at_before']:>5.2f}  {r['shipped']:.3f} {mark}"
-        )
-    print("shrink: 1 - posterior/prior 90% interval width; p/p0: posterior/prior density at the value before")
-    sp = s["shipped_point"]
-    print(f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with {sp['verify_replicates']} fresh replicates")
-    print("not fitted (no target informs them): " + "; ".join(s["unfitted"]))
-    print("the shipped point as scenario overrides (scenarios/baseline.yaml pins model and states; data/votes.yaml the votes):")
-    print(yaml.safe_dump(s["baseline_overrides"], sort_keys=False).rstrip())
-    print(f"wrote {path} and {Path(args.out) / 'summary.json'}", file=sys.stdout)
+    print(calibrate.report(cal.summary))
+    print(f"wrote {path} and {Path(args.out) / 'summary.json'}")
     return 0
