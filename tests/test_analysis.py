@@ -81,7 +81,7 @@ def test_saltelli_layout_is_read_from_the_design_rows(D, second):
 def test_morris_mu_star_of_a_linear_function_is_coefficient_times_range():
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 2], [-1, 1], [5, 10]]}
     coef = np.array([1.5, -4.0, 0.0])
-    for levels in (4, 6):
+    for levels in (2, 4, 6):
         X = morris_sample.sample(problem, 30, num_levels=levels, seed=4)
         assert sensitivity.morris_levels(X, problem) == levels
         idx = sensitivity.morris_indices(problem, X, X @ coef)
@@ -207,6 +207,10 @@ def test_discovery_recovers_a_planted_box(method):
     assert box.density == pytest.approx((inside & hit).sum() / inside.sum())
     assert box.mass == pytest.approx(inside.mean())
     assert "coverage" in box.describe()
+    # kept: the share of each parameter's sampled range inside the box; x.a keeps ~0.4 of [0, 1], x.b ~0.5 of [0, 2]
+    span = X.max(axis=0) - X.min(axis=0)
+    assert np.allclose(box.limits["kept"], (box.limits["high"] - box.limits["low"]).to_numpy() / span)
+    assert box.most_restricted == ["x.a", "x.b", "x.c"]
 
 
 def test_discovery_with_no_case_of_interest_is_a_one_line_error():
@@ -239,6 +243,30 @@ def test_unknown_state_names_the_nearest():
     df, problem, _, _ = planted(50)
     with pytest.raises(CasimError, match=r"unknown state 'KZA'; did you mean .*'KAZ'"):
         analysis.response_grid(df, "x.a", "x.b", "KZA", problem=problem)
+
+
+# -- projected votes ------------------------------------------------------------------
+
+
+def test_vote_path_at_a_texts_date_equals_the_projection_of_that_text():
+    from casim import observables
+
+    sc = short()
+    texts = observables.read_resolutions(_scenarios() / "resolutions" / "unga_es11_6.yaml")
+    df = casim.run(sc, replicates=6, seed=8)
+    path = analysis.vote_path(df, texts[0].kind)
+    projected = observables.votes(sc, texts, replicates=6, seed=8)
+    at = path[path["date"] == texts[0].quarter].set_index("state").loc[list(projected["state"])]
+    cols = [f"p_{o}" for o in observables.OUTCOMES]
+    assert np.allclose(at[cols].to_numpy(), projected[cols].to_numpy())
+    assert np.allclose(path[cols].sum(axis=1), 1.0)
+    assert len(path) == len(sc.states) * (sc.steps + 1) and path.attrs["runs"] == 6
+
+
+def test_vote_path_of_an_unknown_kind_names_the_nearest():
+    df = casim.run(short(), replicates=2, seed=1)
+    with pytest.raises(CasimError, match="unknown resolution kind 'peace_term'; did you mean .*'peace_terms'"):
+        analysis.vote_path(df, "peace_term")
 
 
 def _scenarios():

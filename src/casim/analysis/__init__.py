@@ -1,4 +1,4 @@
-"""Analysis of results tables: summaries, scenario comparison, sweep response, sensitivity, discovery.
+"""Analysis of results tables: summaries, scenario comparison, sweep response, sensitivity, discovery, projected votes.
 
 Every function takes a tidy results table (a pandas DataFrame with casim's
 columns) and, for sweeps, the SALib problem dict; none reads a store or runs the
@@ -12,6 +12,7 @@ from .inputs import load
 from .response import response_grid, response_line
 from .sensitivity import morris, one_at_a_time, sobol, tornado
 from .summary import bands, dominant, horizon, mean_path, powers_of
+from .votes import vote_path
 
 __all__ = [
     "Box",
@@ -30,4 +31,5 @@ __all__ = [
     "run_scenarios",
     "sobol",
     "tornado",
+    "vote_path",
 ]

@@ -30,7 +30,7 @@ class Box:
     state: str
     partner: str
     method: str
-    limits: pd.DataFrame  # index: parameter; columns: low, high, restricted
+    limits: pd.DataFrame  # index: parameter; columns: low, high, restricted, kept (fraction of the sampled range)
     coverage: float
     density: float
     mass: float
@@ -42,6 +42,11 @@ class Box:
     def restricted(self) -> list[str]:
         """Parameters the box narrows (the others span their whole sampled range)."""
         return list(self.limits.index[self.limits["restricted"]])
+
+    @property
+    def most_restricted(self) -> list[str]:
+        """Every parameter, narrowest box range first (relative to its sampled range; ties keep column order)."""
+        return list(self.limits["kept"].sort_values(kind="stable").index)
 
     def contains(self, X: pd.DataFrame) -> np.ndarray:
         """Whether each row of ``X`` (parameter columns) lies inside the box (closed intervals)."""
@@ -103,12 +108,26 @@ def discover(
         limits, trajectory = _prim(X, y, full, min_density, mass_min)
     else:
         limits, trajectory = _cart(X, y, full, min_density, mass_min, max_depth), None
+    span = (full["high"] - full["low"]).where(lambda w: w > 0, 1.0)
+    limits["kept"] = ((limits["high"] - limits["low"]) / span).where(full["high"] > full["low"], 1.0).clip(0.0, 1.0)
     box = Box(state, partner, method, limits, 0.0, 0.0, 0.0, len(y), n_int, trajectory)
     inside = box.contains(X)
     coverage = float((inside & y).sum() / n_int)
     density = float((inside & y).sum() / max(inside.sum(), 1))
     mass = float(inside.mean())
     return Box(state, partner, method, limits, coverage, density, mass, len(y), n_int, trajectory)
+
+
+def hit_shares(df: pd.DataFrame, state: str, partner: str, parameters: Sequence[str]) -> pd.DataFrame:
+    """One row per distinct point of ``parameters`` among the runs: its values, the ``runs`` there and the ``share`` of them ending with ``partner`` dominant.
+
+    On a grid design a point holds its replicates (and every run that differs
+    only in other parameters); on a random design usually one run.
+    """
+    runs = per_run(df, state, "dominant", list(parameters))
+    hit = (runs["dominant"] == partner).astype(float)
+    g = hit.groupby([runs[p] for p in parameters], sort=True)
+    return pd.DataFrame({"share": g.mean(), "runs": g.size()}).reset_index()
 
 
 def _pick(coverage: np.ndarray, density: np.ndarray, min_density: float) -> int:

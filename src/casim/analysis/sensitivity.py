@@ -19,9 +19,14 @@ from .. import api, results
 from ..errors import CasimError, did_you_mean
 from ..scenario import Scenario, load_scenario
 from ..seeding import run_seeds
-from .summary import check_choice, horizon, outcomes_of, states_of
-
-METHODS = ("sobol", "morris")
+from .summary import (
+    check_choice,
+    horizon,
+    outcomes_of,
+    powers_of,
+    scenarios_of,
+    states_of,
+)
 
 
 def check_problem(problem: Mapping) -> dict:
@@ -125,9 +130,7 @@ def morris_levels(X: np.ndarray, problem: Mapping) -> int:
     delta = float(np.median(steps)) if steps.size else 0.0
     if not 0.5 < delta <= 1.0 + 1e-9:
         raise CasimError(f"cannot read the number of levels from this Morris design (step {delta:.3g}); pass num_levels")
-    if abs(delta - 0.5) < 1e-9 or delta >= 1.0 - 1e-9:
-        return 2
-    return int(round(2 * delta / (2 * delta - 1)))
+    return round(2 * delta / (2 * delta - 1))
 
 
 def morris_indices(
@@ -184,8 +187,8 @@ def sobol(
         X, Y = design_outputs(df, problem, state, outcome)
         t = sobol_indices(problem, Y, X, calc_second_order, num_resamples, conf_level, seed)
         parts.append(t.assign(state=state, outcome=outcome))
-    out = pd.concat(parts, ignore_index=True)
-    return out[["state", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]]
+    out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]]
+    return _describe(out, df)
 
 
 def morris(
@@ -204,8 +207,14 @@ def morris(
         X, Y = design_outputs(df, problem, state, outcome)
         t = morris_indices(problem, X, Y, num_levels, num_resamples, conf_level, seed)
         parts.append(t.assign(state=state, outcome=outcome))
-    out = pd.concat(parts, ignore_index=True)
-    return out[["state", "outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]]
+    out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]]
+    return _describe(out, df)
+
+
+def _describe(indices: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """Record the sweep's scenario and powers in ``indices.attrs`` (figures title and colour by them)."""
+    indices.attrs.update({"scenario": scenarios_of(df)[0], "powers": powers_of(df)})
+    return indices
 
 
 def method_of(design: Mapping | None) -> str:
@@ -323,5 +332,5 @@ def tornado(oat: pd.DataFrame, state: str, outcome: str) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["swing"] = (out["at_high"] - out["at_low"]).abs()
     out = out.sort_values("swing", ascending=False, ignore_index=True)
-    out.attrs.update({"state": state, "outcome": outcome, "scenario": str(oat["scenario"].iloc[0])})
+    out.attrs.update({"state": state, "outcome": outcome, "scenario": str(oat["scenario"].iloc[0]), "powers": powers_of(oat)})
     return out

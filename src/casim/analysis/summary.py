@@ -64,7 +64,7 @@ def one_scenario(df: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
     names = scenarios_of(df)
     if scenario is None:
         if len(names) > 1:
-            raise CasimError(f"the table holds {len(names)} scenarios ({', '.join(names)}); name one")
+            raise CasimError(f"the table holds {len(names)} scenarios ({', '.join(names)}); choose one (scenario=..., or casim plot --scenario)")
         return df
     check_choice("scenario", scenario, names)
     return df[df["scenario"].astype(str) == scenario]

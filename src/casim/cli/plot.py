@@ -9,7 +9,7 @@ from .progress import bar
 
 # casim.plots.KINDS (a test keeps them equal); listed here so that building
 # the parser does not import matplotlib, SALib and scipy for every command
-KINDS = ("trajectories", "ternary", "compare", "sweep", "sensitivity", "discovery")
+KINDS = ("trajectories", "ternary", "compare", "differences", "sweep", "sensitivity", "discovery")
 
 
 def register(sub) -> None:
@@ -17,7 +17,12 @@ def register(sub) -> None:
     p.add_argument("results", help="results folder or file (from run, compare or sweep)")
     p.add_argument("--kind", choices=KINDS, default="trajectories")
     p.add_argument("--state", metavar="ISO3", help="only this state (default: all; the first for sweep and discovery)")
-    p.add_argument("--outcome", help="sweep: a power, hedging or dominant (default); sensitivity: one outcome")
+    p.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="which scenario of a table of several (from compare): the one to draw for trajectories, ternary, sweep, sensitivity and discovery; the baseline for compare and differences (default: the first)",
+    )
+    p.add_argument("--outcome", help="sweep: a power, hedging or dominant (default); sensitivity, differences: one outcome")
     p.add_argument("--partner", help="discovery: the dominant partner to explain (default: the one nearest half the runs)")
     p.add_argument("--out", metavar="FILE", help="figure path; .png and .svg are both written (default: RESULTS/figures/KIND)")
     p.set_defaults(func=cmd_plot)
@@ -44,7 +49,14 @@ def cmd_plot(args) -> int:
 
     df, manifest = inputs.load(args.results)
     fig = plots.render(
-        args.kind, df, state=args.state, problem=manifest.get("problem"), design=manifest.get("design"), outcome=args.outcome, partner=args.partner
+        args.kind,
+        df,
+        state=args.state,
+        problem=manifest.get("problem"),
+        design=manifest.get("design"),
+        outcome=args.outcome,
+        partner=args.partner,
+        scenario=args.scenario,
     )
     out = args.out or inputs.figure_path(args.results, args.kind)
     for f in plots.save(fig, out):
