@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,8 @@ def test_dask_local_cluster_gives_the_serial_results_bit_for_bit(tmp_path):
     path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
     casim.sweep(path, out=tmp_path / "serial")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         outcome = casim.sweep(path, out=tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address)
     assert outcome.complete and outcome.pool.startswith("Dask scheduler tcp://127.0.0.1:")
@@ -45,7 +47,35 @@ def test_dask_local_cluster_gives_the_serial_results_bit_for_bit(tmp_path):
     )
 
 
-def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+def test_executor_dask_without_a_scheduler_starts_a_local_cluster_with_the_serial_results(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    casim.sweep(path, out=tmp_path / "serial")
+    outcome = casim.sweep(path, out=tmp_path / "dask", executor="dask", workers=2)
+    assert outcome.complete and outcome.pool == "Dask LocalCluster (2 workers)"
+    for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
+        assert f.read_bytes() == (tmp_path / "dask" / "chunks" / f.name).read_bytes(), f.name
+
+
+def test_the_window_of_a_dask_executor_follows_the_clusters_threads(monkeypatch):
+    monkeypatch.setattr(executors, "RECOUNT_S", 0.05)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        for given in (client.get_executor(), client):  # an executor, or the Client itself
+            with executors.open_pool(given) as pool:
+                assert pool.inflight() == 2
+        with executors.open_pool(client.get_executor()) as pool:
+            cluster.scale(2)
+            client.wait_for_workers(2, timeout=30)
+            deadline = time.monotonic() + 30
+            while pool.inflight() != 4 and time.monotonic() < deadline:  # the count is re-read in the background
+                time.sleep(0.05)
+            assert pool.inflight() == 4
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error_and_leaves_no_store(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")
     with socket.socket() as s:  # a loopback port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -55,5 +85,20 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys, monkeypa
     code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", f"tcp://127.0.0.1:{port}"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert err[-1].startswith(f"casim: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
-    assert not [line for line in err if "Traceback" in line]
+    assert len(err) == 1 and err[0].startswith(f"casim: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("address", ["nonsense", "http://[::1", "tcp://host:port"])
+def test_a_malformed_scheduler_address_is_refused_before_any_client_is_made(tmp_path, capsys, monkeypatch, address):
+    def no_client(*args, **kwargs):
+        raise AssertionError("a Client was made for a malformed address")
+
+    monkeypatch.setattr(distributed, "Client", no_client)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", address])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith(f"casim: error: not a Dask scheduler address: {address!r}")
+    assert not (tmp_path / "o").exists()

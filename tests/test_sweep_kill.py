@@ -91,9 +91,10 @@ def test_ctrl_c_stores_finished_chunks_prints_the_resume_command_and_exits_130(r
     out = tmp_path / "interrupted"
     proc = start(path, out, "--workers", "2")
     wait_for_first_chunk(proc, out)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group, workers included
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     command = err.strip().splitlines()[-1]
     assert command == f"resume with: casim sweep {path} --out {out} --resume --workers 2"
     stored = stores.open_existing(out).done()
@@ -101,3 +102,22 @@ def test_ctrl_c_stores_finished_chunks_prints_the_resume_command_and_exits_130(r
     assert not [p for p in (out / "chunks").iterdir() if not p.name.startswith("part-")]
     assert main(shlex.split(command.removeprefix("resume with: casim "))) == 0
     same_as_reference(out, straight)
+
+
+def test_ctrl_c_on_a_dask_local_cluster_is_quiet_and_exits_130(reference, tmp_path):
+    pytest.importorskip("distributed")
+    path, straight = reference
+    out = tmp_path / "dask"
+    proc = start(path, out, "--executor", "dask", "--workers", "2")
+    wait_for_first_chunk(proc, out)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert lines[-1] == f"resume with: casim sweep {path} --out {out} --resume --workers 2 --executor dask"
+    assert len(lines) <= 3, err  # the plan, 'interrupted: ...', the resume command
+    stored = stores.open_existing(out).files()
+    assert 1 <= len(stored) < CHUNKS
+    for f in stored:  # what was stored is what an uninterrupted sweep stores
+        assert f.read_bytes() == (straight / "chunks" / f.name).read_bytes(), f.name

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from casim.cli import main
 from casim.errors import CasimError
 from casim.scenario import load_scenario
 from casim.sweep import store as stores
+from casim.sweep.runner import plan_info
 
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -69,12 +72,6 @@ def test_results_carry_the_core_columns_the_point_and_the_swept_values(tmp_path)
     assert by_run(pd.read_parquet(out / "chunks")).equals(by_run(df))
 
 
-# A run's numbers equal those of the same run simulated alone up to the last bits: the ensemble's
-# spin-up stops when the whole batch has converged, so batch composition moves them by ~1e-16.
-# Chunk boundaries are fixed by the store, so a sweep itself is reproduced bit for bit.
-ALONE_TOL = 1e-12
-
-
 def test_each_run_equals_a_single_simulation_with_its_values_and_seed(tmp_path):
     out = tmp_path / "out"
     casim.sweep(write_sweep(tmp_path), out=out)
@@ -85,7 +82,7 @@ def test_each_run_equals_a_single_simulation_with_its_values_and_seed(tmp_path):
         first = rows.iloc[0]
         values = {"west.sanctions": np.array([first["west.sanctions"]]), "russia.economy": np.array([first["russia.economy"]])}
         traj = api.simulate(sc, np.array([first["seed"]]), values)
-        np.testing.assert_allclose(rows[list(sc.powers)].to_numpy(), traj.reshape(-1, len(sc.powers)), rtol=0, atol=ALONE_TOL)
+        np.testing.assert_array_equal(rows[list(sc.powers)].to_numpy(), traj.reshape(-1, len(sc.powers)))
 
 
 def test_summaries_keep_only_the_named_dates_with_the_dominant_partner(tmp_path):
@@ -136,7 +133,7 @@ def test_integer_and_categorical_parameters_run_as_their_own_scenarios(tmp_path)
         )
         sc = load_scenario(variant, [("west.sanctions_target", target), ("west.sanctions", float(r["west.sanctions"]))])
         traj = api.simulate(sc, np.array([r["seed"]]))
-        np.testing.assert_allclose(rows[list(sc.powers)].to_numpy(), traj.reshape(-1, len(sc.powers)), rtol=0, atol=ALONE_TOL)
+        np.testing.assert_array_equal(rows[list(sc.powers)].to_numpy(), traj.reshape(-1, len(sc.powers)))
     # the grouped values make a difference: a long late ramp differs from a short early one
     a = df[(df["shocks.push.over"] == 1) & (df["shocks.push.at"] == "2024Q1")]["russia"].to_numpy()
     b = df[(df["shocks.push.over"] == 6) & (df["shocks.push.at"] == "2027Q2")]["russia"].to_numpy()
@@ -222,12 +219,182 @@ def test_a_store_made_by_another_sweep_is_refused(tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
 
 
-def test_an_unwritable_output_folder_is_a_one_line_error(tmp_path, capsys):
+def test_an_output_path_under_a_regular_file_is_a_one_line_error(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert main(["sweep", str(write_sweep(tmp_path)), "--out", str(blocker / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot write the sweep store" in err[0] and str(blocker) in err[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
+def test_an_unwritable_output_folder_is_a_one_line_error(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert main(["sweep", str(write_sweep(tmp_path)), "--out", str(locked / "out")]) == 2
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write the sweep store" in err[0] and "ermission denied" in err[0]
+    assert not (locked / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (["--workers", "0"], "workers must be a whole number"),
+        (["--executor", "local", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --executor dask"),
+        (["--scheduler", "nonsense"], "not a Dask scheduler address"),
+    ],
+    ids=["workers", "scheduler-on-local", "bad-address"],
+)
+def test_a_failed_start_leaves_no_store_and_the_corrected_command_runs(tmp_path, capsys, bad, words):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), *bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0], err
+    assert not out.exists()
+    assert main(["sweep", str(path), "--out", str(out)]) == 0
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_resume_where_there_is_no_store_is_refused(tmp_path, capsys, folder):
+    out = tmp_path / folder
+    if folder == "empty":
+        out.mkdir()
+    assert main(["sweep", str(write_sweep(tmp_path)), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"nothing to resume in {out}" in err[0]
+    assert out.exists() == (folder == "empty")
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_resume_refuses_another_engine(tmp_path, capsys):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    casim.sweep(path, out=out)
+    assert main(["sweep", str(path), "--out", str(out), "--resume", "--engine", "mesa"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "started with --engine ensemble; resume it with the same engine" in err[0]
+
+
+def test_resume_refuses_a_changed_scenario_file(tmp_path, capsys):
+    scen = tmp_path / "base.yaml"
+    scen.write_text(f"schema: 1\nname: base\nextends: {BASELINE}\n")
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {scen}\n" + GRID)
+    out = tmp_path / "out"
+    casim.sweep(path, out=out)
+    scen.write_text(scen.read_text() + "region: {integration: 2.5}\n")
+    assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the scenario it starts from changed since this store was started" in err[0]
+
+
+@pytest.mark.parametrize("package", ["casim", "numpy", "SALib"])
+def test_resume_refuses_a_store_started_with_another_version(tmp_path, capsys, package):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    casim.sweep(path, out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    if package == "casim":
+        manifest["casim_version"] = "0.0.1"
+    else:
+        manifest["versions"][package] = "0.0.1"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"this store was started with {package} 0.0.1" in err[0]
+
+
+def test_resume_refuses_a_design_that_differs_from_the_stored_one(tmp_path, capsys):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    casim.sweep(path, out=out)
+    (out / "chunks" / "part-000002.parquet").unlink()
+    design = pd.read_parquet(out / "design.parquet")
+    design.loc[3, "west.sanctions"] += 1e-9  # as if SALib or numpy now drew another sample
+    design.to_parquet(out / "design.parquet", index=False)
+    assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "differs from the one stored in design.parquet" in err[0]
+    assert not (out / "chunks" / "part-000002.parquet").exists()
+
+
+def test_a_manifest_that_is_not_a_json_object_is_a_one_line_error(tmp_path, capsys):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    casim.sweep(path, out=out)
+    (out / "manifest.json").write_text("[1, 2, 3]")
+    assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a casim sweep store manifest" in err[0] and "manifest.json" in err[0]
+    with pytest.raises(CasimError, match="not a casim sweep store manifest"):
+        casim.read_results(out)
+
+
+def test_the_default_store_is_results_sweeps_and_the_sweep_name(tmp_path, monkeypatch):
+    path = write_sweep(tmp_path, name="my-grid.yaml")
+    monkeypatch.chdir(tmp_path)
+    outcome = casim.sweep(path)
+    assert outcome.out == Path("results") / "sweeps" / "my-grid"
+    assert casim.read_results(tmp_path / "results" / "sweeps" / "my-grid")["run"].nunique() == 12
+
+
+class GatedThreads(ThreadPoolExecutor):
+    """A thread pool whose tasks wait until ``gate_at`` tasks were submitted; records the most submitted and unfinished."""
+
+    def __init__(self, threads: int, gate_at: int):
+        super().__init__(threads)
+        self.gate, self.gate_at = threading.Event(), gate_at
+        self.lock = threading.Lock()
+        self.submitted = self.live = self.most = 0
+
+    def submit(self, fn, *args, **kwargs):
+        with self.lock:
+            self.submitted += 1
+            self.live += 1
+            self.most = max(self.most, self.live)
+            if self.submitted >= self.gate_at:
+                self.gate.set()
+
+        def gated():
+            self.gate.wait(10)
+            return fn(*args, **kwargs)
+
+        future = super().submit(gated)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _):
+        with self.lock:
+            self.live -= 1
+
+
+@pytest.mark.parametrize("threads, window, expected", [(4, None, 8), (4, 3, 3)], ids=["twice-the-threads", "window-given"])
+def test_an_executor_passed_in_gets_a_window_sized_from_its_threads(tmp_path, threads, window, expected):
+    path = write_sweep(tmp_path, GRID.replace("chunk: 5", "chunk: 1"))  # 12 chunks
+    with GatedThreads(threads, gate_at=expected) as ex:
+        outcome = casim.sweep(path, out=tmp_path / "out", executor=ex, window=window)
+    assert outcome.complete and ex.submitted == 12
+    assert ex.most == expected
+
+
+def test_ctrl_c_during_a_chunk_write_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
+    path, out = write_sweep(tmp_path), tmp_path / "out"
+    real = stores._write_bytes
+    calls = []
+
+    def interrupted_on_second(f, data):
+        calls.append(1)
+        if len(calls) == 2:
+            f.write(data[: len(data) // 2])
+            raise KeyboardInterrupt
+        real(f, data)
+
+    monkeypatch.setattr(stores, "_write_bytes", interrupted_on_second)
+    assert main(["sweep", str(path), "--out", str(out)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"resume with: casim sweep {path} --out {out} --resume"
+    assert sorted(p.name for p in (out / "chunks").iterdir()) == ["part-000000.parquet"]
 
 
 def test_a_full_disk_mid_write_leaves_no_chunk_marked_complete(tmp_path, capsys, monkeypatch):
@@ -278,8 +445,24 @@ def test_a_really_full_disk_is_a_clean_error_and_leaves_only_whole_chunks(tmp_pa
 def test_cli_prints_plan_rate_and_summary(tmp_path, capsys):
     assert main(["sweep", str(write_sweep(tmp_path)), "--out", str(tmp_path / "o")]) == 0
     cap = capsys.readouterr()
-    assert "6 points x 2 replicate(s) = 12 runs in 3 chunk(s)" in cap.err
+    assert "6 points x 2 replicate(s) = 12 runs in 3 chunk(s) of 5" in cap.err
     assert "runs/s" in cap.out and "mean shares at 2030Q4" in cap.out and "dominant" in cap.out
+
+
+def test_dry_run_prints_the_plan_the_sweep_reports_and_writes_nothing(tmp_path, capsys):
+    path, out = write_sweep(tmp_path), tmp_path / "o"
+    assert main(["sweep", str(path), "--out", str(out), "--dry-run"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == (
+        f"sweep: grid design, 6 points x 2 replicate(s) = 12 runs in 3 chunk(s) of 5 (ensemble) into {out}; "
+        "parameters: west.sanctions, russia.economy"
+    )
+    assert not out.exists()
+    started = []
+    casim.sweep(path, out=out, on_start=started.append)
+    planned = plan_info(path, out=out)
+    assert {k: started[0][k] for k in planned} == planned
+    assert started[0]["done"] == 0 and started[0]["runs_todo"] == 12
 
 
 def test_a_range_beyond_the_calibrated_one_is_noted(tmp_path, capsys):

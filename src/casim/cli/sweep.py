@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
-from pathlib import Path
 
 from .. import api
 from ..sweep import SweepInterrupted, load_sweep, summarise, sweep
-from ..sweep.design import make as make_design
 from ..sweep.executors import KINDS
-from ..sweep.runner import Plan
+from ..sweep.runner import plan_info
 from .progress import bar
 
 
@@ -33,41 +30,32 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sweep)
 
 
-def _resume_command(args, out: Path) -> str:
-    cmd = ["casim", "sweep", args.sweep, "--out", str(out), "--resume"]
-    if args.workers != 1:
-        cmd += ["--workers", str(args.workers)]
-    if args.executor:
-        cmd += ["--executor", args.executor]
-    if args.scheduler:
-        cmd += ["--scheduler", args.scheduler]
-    return shlex.join(cmd)
+def _plan_line(info: dict) -> str:
+    """The one-line plan printed by --dry-run and at the start of a sweep."""
+    line = (
+        f"{info['name']}: {info['method']} design, {info['points']:,} points x {info['replicates']:,} replicate(s) = "
+        f"{info['runs']:,} runs in {info['chunks']:,} chunk(s) of {info['chunk']:,}"
+    )
+    if "pool" in info:
+        line += f" on {info['pool']} ({info['engine']})"
+        if info["done"]:
+            line += f"; {info['done']} of {info['chunks']} chunks already stored"
+        return line
+    return f"{line} ({info['engine']}) into {info['out']}; parameters: {', '.join(info['parameters'])}"
 
 
 def cmd_sweep(args) -> int:
     spec = load_sweep(args.sweep)
-    out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
     for note in spec.notes:
         print(f"casim: note: {note}", file=sys.stderr)
     if args.dry_run:
-        design = make_design(spec)
-        plan = Plan(spec, design, args.engine or "ensemble")
-        print(
-            f"{spec.name}: {design.method} design, {plan.points} points x {spec.replicates} replicate(s) = {plan.runs} runs "
-            f"in {plan.n_chunks} chunk(s) of {plan.chunk}; parameters: {', '.join(p.path for p in spec.params)}"
-        )
+        print(_plan_line(plan_info(spec, engine=args.engine, out=args.out)))
         return 0
 
     state: dict = {}
 
-    def start(info: dict) -> None:
-        state.update(info)
-        resumed = f"; {info['done']} of {info['chunks']} chunks already stored" if info["done"] else ""
-        print(
-            f"{info['name']}: {info['method']} design, {info['points']} points x {info['replicates']} replicate(s) = "
-            f"{info['runs']} runs in {info['chunks']} chunk(s) on {info['pool']} ({info['engine']}){resumed}",
-            file=sys.stderr,
-        )
+    def on_start(info: dict) -> None:
+        print(_plan_line(info), file=sys.stderr)
         state["bar"] = bar_cm = bar(info["runs_todo"], desc=info["name"])
         state["advance"] = bar_cm.__enter__()
 
@@ -77,33 +65,33 @@ def cmd_sweep(args) -> int:
     try:
         outcome = sweep(
             spec,
-            out,
+            args.out,
             workers=args.workers,
             executor=args.executor,
             scheduler=args.scheduler,
             engine=args.engine,
             resume=args.resume,
             progress=advance,
-            on_start=start,
+            on_start=on_start,
         )
     except SweepInterrupted as e:
         _close_bar(state)
         print(f"casim: interrupted: {e.done} of {e.total} chunks are stored in {e.out}", file=sys.stderr)
-        print(f"resume with: {_resume_command(args, e.out)}", file=sys.stderr)
-        return 130
+        print(f"resume with: {e.command}", file=sys.stderr)
+        return e.exit_code
     finally:
         _close_bar(state)
 
     rate = f"{outcome.runs_per_second:,.0f} runs/s" if outcome.runs_run else "nothing left to run"
-    start = f" (+{outcome.startup:.1f} s starting them)" if outcome.startup >= 0.05 else ""
+    startup = f" (+{outcome.startup:.1f} s starting them)" if outcome.startup >= 0.05 else ""
     print(
         f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
-        f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{start}"
+        f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{startup}"
     )
-    last, table = summarise(out)
+    last, table = summarise(outcome.out)
     print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
     print(table.round(3).to_string())
-    print(f"wrote {out} (manifest.json, design.parquet, chunks/); read it with casim.read_results({str(out)!r})")
+    print(f"wrote {outcome.out} (manifest.json, design.parquet, chunks/); read it with casim.read_results({str(outcome.out)!r})")
     return 0
 
 

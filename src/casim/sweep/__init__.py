@@ -6,7 +6,7 @@ reads its store back as one table.
 
 from .design import Design
 from .design import make as make_design
-from .runner import Outcome, SweepInterrupted, sweep
+from .runner import Outcome, SweepInterrupted, plan_info, sweep
 from .spec import Param, Sweep, load_sweep, sweep_from_dict
 from .store import read as read_store
 from .store import summarise
@@ -19,6 +19,7 @@ __all__ = [
     "SweepInterrupted",
     "load_sweep",
     "make_design",
+    "plan_info",
     "read_store",
     "summarise",
     "sweep",

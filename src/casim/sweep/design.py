@@ -2,13 +2,16 @@
 
 A design is a matrix ``X`` (points x parameters) in the coordinates of the SALib
 ``problem`` (float ranges as they are; an integer range [lo, hi] as [lo, hi+1),
-decoded by ``floor``; a category as [0, k), decoded as ``values[floor(x)]``).
+decoded by ``floor``; a category as [0, k), decoded as ``values[floor(x)]``;
+Morris narrows the last two so that its levels weigh every value equally,
+see :func:`morris_bounds`).
 Row ``i`` of ``X`` is design point ``i``, so sensitivity analyses can pair
 SALib's sample order with the results' ``point`` column.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -16,9 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from .spec import Sweep, csv_codes
+from .spec import Param, Sweep
 
-MAX_GRID_POINTS = 50_000_000
+# Design points a sweep may have: the planner holds the design matrix (8 bytes a point and parameter) and one
+# group number a point, so this bounds its memory (about 80 MB a parameter) before anything is sampled.
+MAX_POINTS = 10_000_000
+MORRIS_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -36,25 +42,104 @@ class Design:
 
 
 def problem(sweep: Sweep) -> dict:
-    """The SALib problem: ``num_vars``, ``names`` (dotted paths), ``bounds``."""
+    """The SALib problem: ``num_vars``, ``names`` (dotted paths), ``bounds`` (Morris: see :func:`morris_bounds`)."""
+    levels = _morris_levels(sweep) if sweep.design.method == "morris" else None
     return {
         "num_vars": len(sweep.params),
         "names": [p.path for p in sweep.params],
-        "bounds": [p.bounds for p in sweep.params],
+        "bounds": [p.bounds if levels is None else morris_bounds(p, levels) for p in sweep.params],
     }
 
 
-def make(sweep: Sweep) -> Design:
-    """The design of a sweep; a design its method cannot make is a :class:`CasimError`."""
+def _morris_levels(sweep: Sweep) -> int:
+    return MORRIS_LEVELS if sweep.design.num_levels is None else sweep.design.num_levels
+
+
+def morris_bounds(p: Param, levels: int) -> list[float]:
+    """The bounds of a parameter in a Morris design of ``levels`` levels.
+
+    A float range is used as it is. A parameter with ``k`` whole-number codes
+    (an integer range or listed values) gets the centres of ``levels`` equal
+    bins of ``[lo, lo + k)`` when ``k <= levels`` (``levels / k`` levels per
+    value when ``k`` divides ``levels``, which :func:`make` requires), and
+    ``[lo + 1/2, lo + k - 1/2]`` when ``k > levels`` (an integer range's
+    levels spread over it, both ends included, one value each). No level sits
+    on a bin edge, so ``floor`` decodes each to its value whatever the
+    floating-point rounding of SALib's scaling.
+    """
+    if p.kind == "float":
+        return p.bounds
+    lo, top = p.bounds
+    k = top - lo
+    half = k / (2 * max(k, levels))
+    return [lo + half, top - half]
+
+
+def _morris_check(sweep: Sweep, levels: int, where: str) -> None:
+    """Refuse a Morris design whose levels cannot give each value of a discrete parameter equal weight."""
+    sizes = {p.path: (p.kind, int(p.bounds[1] - p.bounds[0])) for p in sweep.params if p.kind != "float"}
+
+    def fits(L: int) -> bool:
+        return all(L % k == 0 or (kind == "int" and k >= L) for kind, k in sizes.values())
+
+    bad = next((path for path, (kind, k) in sizes.items() if not (levels % k == 0 or (kind == "int" and k >= levels))), None)
+    if bad is None:
+        return
+    kind, k = sizes[bad]
+    better = next(L for L in range(2, 2 * math.lcm(*(k for _, k in sizes.values())) + 1, 2) if L >= levels and fits(L))
+    what = "values" if kind == "category" else "whole numbers"
+    raise CasimError(
+        f"design: morris num_levels {levels} cannot give the {k} {what} of {bad} equal weight (a multiple of {k} can); "
+        f"use num_levels: {better}",
+        where=where,
+    )
+
+
+def count(sweep: Sweep) -> int:
+    """How many points the sweep's design has, computed before anything is sampled."""
     d = sweep.design
-    prob = problem(sweep)
+    D = len(sweep.params)
+    if d.method == "grid":
+        return math.prod(_grid_size(p) for p in sweep.params)
+    if d.method == "csv":
+        return int(sweep.csv_X.shape[0])
+    if d.method == "lhs":
+        return d.n
+    if d.method == "sobol":
+        return d.n * ((2 * D + 2) if d.second_order is not False else (D + 2))
+    return d.n * (D + 1)  # morris samples n trajectories (optimal_trajectories then keeps some)
+
+
+def _grid_size(p: Param) -> int:
+    if p.kind == "category":
+        return len(p.values)
+    if p.kind == "int":
+        return min(p.levels, int(p.high - p.low) + 1)
+    return p.levels
+
+
+def make(sweep: Sweep) -> Design:
+    """The design of a sweep; a design its method cannot make, or one too large, is a :class:`CasimError`."""
+    d = sweep.design
     seed = sweep.design_seed
     where = sweep.source or "<sweep>"
+    n = count(sweep)
+    if n > MAX_POINTS:
+        raise CasimError(
+            f"design: {d.method} gives {n:,} points, more than {MAX_POINTS:,}; use a smaller design or split the sweep",
+            where=where,
+        )
+    if d.method == "morris":
+        levels = _morris_levels(sweep)
+        if levels % 2:
+            raise CasimError(f"design: morris needs an even num_levels (got {levels}; try {levels + 1})", where=where)
+        _morris_check(sweep, levels, where)
+    prob = problem(sweep)
     if d.method == "grid":
         X = _grid(sweep)
         options = {"levels": d.levels}
     elif d.method == "csv":
-        X = csv_codes(sweep)
+        X = sweep.csv_X
         options = {"file": d.file, "sha256": sweep.csv_hash}
     else:
         from SALib.sample import latin, morris, sobol
@@ -73,9 +158,6 @@ def make(sweep: Sweep) -> Design:
             options = {"n": d.n, "second_order": second, "scramble": scramble}
             call = lambda: sobol.sample(prob, d.n, calc_second_order=second, scramble=scramble, seed=seed)  # noqa: E731
         else:
-            levels = 4 if d.num_levels is None else d.num_levels
-            if levels % 2:
-                raise CasimError(f"design: morris needs an even num_levels (got {levels}; try {levels + 1})", where=where)
             opt = d.optimal_trajectories
             if opt is not None and opt >= d.n:
                 raise CasimError(
@@ -105,14 +187,9 @@ def _grid(sweep: Sweep) -> np.ndarray:
         if p.kind == "category":
             axes.append(np.arange(len(p.values), dtype=float))
         elif p.kind == "int":
-            axes.append(np.unique(np.round(np.linspace(p.low, p.high, min(p.levels, p.high - p.low + 1)))))
+            axes.append(np.unique(np.round(np.linspace(p.low, p.high, _grid_size(p)))))
         else:
             axes.append(np.linspace(p.low, p.high, p.levels))
-    n = int(np.prod([len(a) for a in axes], dtype=np.float64))
-    if n > MAX_GRID_POINTS:
-        raise CasimError(
-            f"design: the grid has {n:,} points, more than {MAX_GRID_POINTS:,}; use fewer levels or lhs/sobol", where=sweep.source
-        )
     mesh = np.meshgrid(*axes, indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1)
 

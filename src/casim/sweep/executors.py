@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,16 +17,26 @@ from ..errors import CasimError
 
 KINDS = ("local", "dask")
 SCHEDULER_TIMEOUT = "10s"
+RECOUNT_S = 2.0  # how often a Dask cluster's thread count is re-read while a sweep runs
 
 
 @dataclass
 class Pool:
-    """An executor (None runs chunks serially in this process), how many chunks to keep in flight, and a label."""
+    """An executor (None runs chunks serially in this process), how many chunks it runs at once, and a label.
+
+    ``threads()`` is re-read while the sweep runs (a Dask cluster may grow);
+    a ``window`` given by the caller overrides the default of twice that.
+    """
 
     executor: Executor | None
-    window: int
     label: str
+    threads: Callable[[], int]
+    window: int | None = None
     startup: float = 0.0  # seconds spent starting the workers
+
+    def inflight(self) -> int:
+        """How many chunks to keep submitted at once."""
+        return self.window or 2 * max(1, int(self.threads()))
 
 
 def _ready() -> bool:
@@ -43,13 +57,79 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
+def _positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CasimError(f"{name} must be a whole number of at least 1 (got {value!r})")
+
+
+class _DaskThreads:
+    """A Dask cluster's thread count, re-read every RECOUNT_S seconds by a background thread.
+
+    The sweep's own thread never waits on the scheduler for it, so a Ctrl-C
+    cannot land inside one of Dask's blocking calls (which then prints a
+    traceback); if the scheduler does not answer, the last count stands.
+    """
+
+    def __init__(self, client, fallback: int):
+        self.client, self.n = client, fallback
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _count(self) -> None:
+        try:
+            self.n = sum(self.client.nthreads().values()) or self.n
+        except Exception:  # noqa: BLE001 - a count that fails keeps the last one; the chunks' futures report real trouble
+            pass
+
+    def __call__(self) -> int:
+        return self.n
+
+    def __enter__(self) -> _DaskThreads:
+        self._count()
+        self._thread = threading.Thread(target=self._poll, name="casim-dask-threads", daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self._stop.wait(RECOUNT_S):
+            self._count()
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)  # before the client closes under it
+
+
+def _is_dask(executor: Executor) -> bool:
+    return hasattr(getattr(executor, "_client", None), "nthreads")
+
+
+def _threads_of(executor: Executor) -> Callable[[], int]:
+    """How many tasks a (non-Dask) executor runs at once: its ``_max_workers``, else the machine's cores."""
+    n = getattr(executor, "_max_workers", None)
+    n = n if isinstance(n, int) and n >= 1 else (os.cpu_count() or 1)
+    return lambda: n
+
+
 @contextmanager
 def open_pool(executor: str | Executor | None = None, workers: int = 1, scheduler: str | None = None, window: int | None = None):
-    """Yield a :class:`Pool`; executors made here are shut down on exit, ones passed in are left open."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise CasimError(f"workers must be a whole number of at least 1 (got {workers!r})")
+    """Yield a :class:`Pool`; executors made here are shut down on exit, ones passed in are left open.
+
+    ``executor`` may also be a Dask ``Client`` (its ``get_executor()`` is used).
+    """
+    _positive("workers", workers)
+    if window is not None:
+        _positive("window", window)
+    if executor is not None and not isinstance(executor, str | Executor) and hasattr(executor, "get_executor"):
+        executor = executor.get_executor(pure=False)  # a Dask Client
     if isinstance(executor, Executor):
-        yield Pool(executor, window or 2 * workers, type(executor).__name__)
+        if scheduler:
+            raise CasimError("scheduler applies to executor 'dask'; an executor passed in is used as it is")
+        if _is_dask(executor):
+            with _DaskThreads(executor._client, 1) as threads:
+                yield Pool(executor, type(executor).__name__, threads, window)
+        else:
+            yield Pool(executor, type(executor).__name__, _threads_of(executor), window)
         return
     kind = executor or ("dask" if scheduler else "local")
     if kind not in KINDS:
@@ -58,21 +138,44 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
         if scheduler:
             raise CasimError("--scheduler needs --executor dask")
         if workers == 1:
-            yield Pool(None, 1, "1 process (serial)")
+            yield Pool(None, "1 process (serial)", lambda: 1, 1)
             return
         ctx = _context()
         t0 = time.perf_counter()
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
         try:
-            for f in [
-                ex.submit(_ready) for _ in range(workers)
-            ]:  # start the workers now, not inside the timing of the first chunks
+            for f in [ex.submit(_ready) for _ in range(workers)]:  # start the workers now, not inside the first chunks' timing
                 f.result()
-            yield Pool(ex, window or 2 * workers, f"{workers} local processes", time.perf_counter() - t0)
+            yield Pool(ex, f"{workers} local processes", lambda: workers, window, time.perf_counter() - t0)
         finally:
             ex.shutdown(wait=True, cancel_futures=True)
         return
     yield from _dask(workers, scheduler, window)
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse a scheduler address Dask cannot parse, before any Client is made (a half-made one hangs on exit)."""
+    from distributed.comm import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as e:
+        raise CasimError(
+            f"not a Dask scheduler address: {address!r} ({str(e).strip() or 'unparsable'}); write e.g. tcp://10.0.0.5:8786"
+        ) from None
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while worker processes start, so they inherit the ignored disposition (the parent handles it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _dask(workers: int, scheduler: str | None, window: int | None):
@@ -83,6 +186,7 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
     cluster = None
     t0 = time.perf_counter()
     if scheduler:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as e:
@@ -90,12 +194,27 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
             raise CasimError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None
         label = f"Dask scheduler {scheduler}"
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster, set_as_default=False)
+        with _sigint_ignored():
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,  # no dashboard; its other HTTP routes on any free loopback port, not 8787
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                # the workers' logs: a chunk's error reaches casim through its future; their warnings and
+                # shutdown errors after a Ctrl-C (cancelled chunks, a heartbeat to a closing scheduler) are noise
+                silence_logs=logging.CRITICAL,
+            )
+            try:
+                client = Client(cluster, set_as_default=False)
+            except BaseException:
+                cluster.close()
+                raise
         label = f"Dask LocalCluster ({workers} workers)"
     try:
-        threads = sum(client.nthreads().values()) or workers
-        yield Pool(client.get_executor(pure=False), window or 2 * threads, label, time.perf_counter() - t0)
+        with _DaskThreads(client, workers) as threads:
+            yield Pool(client.get_executor(pure=False), label, threads, window, time.perf_counter() - t0)
     finally:
         client.close()
         if cluster is not None:

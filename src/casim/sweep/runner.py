@@ -9,6 +9,7 @@ or killed and resumed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -30,11 +32,15 @@ from ..seeding import run_seeds
 from . import design as designs
 from . import store as stores
 from .executors import open_pool
-from .spec import Sweep, load_sweep, scenario_for, sweep_from_dict
+from .spec import MAX_CHUNK_RUNS, Sweep, load_sweep, scenario_for, sweep_from_dict
 
 MAX_CHUNK = 1024
 MIN_CHUNK = 64
 TARGET_CHUNKS = 32
+MAX_CHUNKS = 1_000_000  # chunk files in one store; the planner and the store list them
+DEFAULT_ROOT = Path("results") / "sweeps"
+# Packages whose version change would change a resumed sweep's numbers or design: a resume refuses them.
+PINNED = ("casim", "numpy", "SALib")
 
 
 def default_chunk(runs: int) -> int:
@@ -42,8 +48,13 @@ def default_chunk(runs: int) -> int:
     return max(1, min(runs, max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(runs / TARGET_CHUNKS)))))
 
 
+def default_out(sweep: Sweep) -> Path:
+    """Where a sweep is stored when no folder is given: ``results/sweeps/<name>``."""
+    return DEFAULT_ROOT / sweep.name
+
+
 class SweepInterrupted(CasimError):
-    """A sweep stopped by Ctrl-C; the store holds every chunk finished so far."""
+    """A sweep stopped by Ctrl-C; the store holds every chunk finished so far, and ``command`` resumes it."""
 
     exit_code = 130
 
@@ -92,6 +103,8 @@ class Group:
 
 @dataclass(frozen=True)
 class ChunkJob:
+    """Everything a worker needs to simulate chunk ``index`` (runs ``lo..hi-1``): picklable, no file access."""
+
     index: int
     lo: int
     hi: int
@@ -103,15 +116,14 @@ class ChunkJob:
     columns: dict
 
 
+# The Scenario fields a payload carries as they are (values and shocks need converting to pickle).
+_PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in ("values", "shocks"))
 _SCENARIOS: dict[str, Scenario] = {}
 
 
 def payload(scenario: Scenario) -> dict:
     """A picklable form of a resolved scenario (a Scenario holds a mappingproxy, which does not pickle)."""
-    d = {
-        f: getattr(scenario, f)
-        for f in ("name", "description", "start", "end", "seed", "replicates", "powers", "source", "source_hash", "overrides")
-    }
+    d = {f: getattr(scenario, f) for f in _PLAIN_FIELDS}
     d["values"] = dict(scenario.values)
     d["shocks"] = [s.__dict__ for s in scenario.shocks]
     return d
@@ -128,21 +140,7 @@ def _scenario(group: Group) -> Scenario:
         if len(_SCENARIOS) > 256:
             _SCENARIOS.clear()
         sc = _SCENARIOS[group.key] = Scenario(
-            **{
-                k: p[k]
-                for k in (
-                    "name",
-                    "description",
-                    "start",
-                    "end",
-                    "seed",
-                    "replicates",
-                    "powers",
-                    "source",
-                    "source_hash",
-                    "overrides",
-                )
-            },
+            **{k: p[k] for k in _PLAIN_FIELDS},
             values=MappingProxyType(dict(p["values"])),
             shocks=tuple(Shock(**s) for s in p["shocks"]),
         )
@@ -203,54 +201,117 @@ def run_chunk(job: ChunkJob) -> bytes:
 
 
 class Plan:
-    """The chunks of a sweep and how to make the job of each."""
+    """The chunks of a sweep and how to make the job of each.
 
-    def __init__(self, sweep: Sweep, design: designs.Design, engine: str, chunk: int | None = None):
+    It holds the design matrix and one group number per point; a chunk's
+    values and its groups' scenarios are made when its job is, so planning
+    memory grows with the points, not with the number of distinct scenarios.
+    """
+
+    def __init__(self, sweep: Sweep, design: designs.Design, engine: str):
         self.sweep, self.design, self.engine = sweep, design, engine
         self.points = design.points
         self.runs = self.points * sweep.replicates
         if self.runs == 0:
             raise CasimError("the design has no points", where=sweep.source)
-        self.chunk = int(chunk or sweep.chunk or default_chunk(self.runs))
+        self.chunk = int(sweep.chunk or default_chunk(self.runs))
         self.n_chunks = math.ceil(self.runs / self.chunk)
-        decoded = designs.values(sweep, design)
-        self.value_params = [p for p in sweep.params if not p.grouped]
-        self.grouped = [p for p in sweep.params if p.grouped]
-        self.decoded = {p.path: decoded[p.path] for p in self.value_params}
-        self.column_values = {p.path: p.column(decoded[p.path]) for p in sweep.params}
+        if self.n_chunks > MAX_CHUNKS:
+            least = math.ceil(self.runs / MAX_CHUNKS)
+            fix = f"set 'chunk' to at least {least:,}, or use" if least <= MAX_CHUNK_RUNS else "use"
+            raise CasimError(
+                f"the sweep's {self.runs:,} runs make {self.n_chunks:,} chunks, more than {MAX_CHUNKS:,}; "
+                f"{fix} fewer points or replicates",
+                where=sweep.source,
+            )
+        self.keep_steps = sweep.keep_steps()
+        self.grouped = [(j, p) for j, p in enumerate(sweep.params) if p.grouped]
+        self.value_params = [(j, p) for j, p in enumerate(sweep.params) if not p.grouped]
         if self.grouped:
-            codes = np.stack([p.codes(design.X[:, sweep.params.index(p)]) for p in self.grouped], axis=1)
-            combos, self.group_of_point = np.unique(codes, axis=0, return_inverse=True)
-            self.group_of_point = self.group_of_point.reshape(-1)
-            self.group_payloads = []
-            for combo in combos:
-                p = payload(scenario_for(sweep.scenario, tuple(self.grouped), tuple(int(c) for c in combo)))
-                self.group_payloads.append((_key(p), p))
+            codes = np.stack([p.codes(design.X[:, j]) for j, p in self.grouped], axis=1)
+            self.combos, inverse = np.unique(codes, axis=0, return_inverse=True)
+            self.group_of_point = inverse.reshape(-1)
         else:
-            self.group_of_point = None
-            p = payload(sweep.scenario)
-            self.group_payloads = [(_key(p), p)]
+            self.combos, self.group_of_point = np.zeros((1, 0), dtype=np.int64), None
+        self._group = lru_cache(maxsize=256)(self._make_group)
+
+    def _make_group(self, g: int) -> tuple[str, dict]:
+        """The key and payload of group ``g``'s scenario."""
+        if not self.grouped:
+            p = payload(self.sweep.scenario)
+        else:
+            params = tuple(p for _, p in self.grouped)
+            p = payload(scenario_for(self.sweep.scenario, params, tuple(int(c) for c in self.combos[g])))
+        return _key(p), p
 
     def bounds(self, index: int) -> tuple[int, int]:
+        """The first run of chunk ``index`` and one past its last."""
         lo = index * self.chunk
         return lo, min(self.runs, lo + self.chunk)
 
     def job(self, index: int) -> ChunkJob:
+        """The job of chunk ``index``: its runs split into groups of one scenario, with their per-run values."""
         lo, hi = self.bounds(index)
-        runs = np.arange(lo, hi)
-        points = runs // self.sweep.replicates
-        gids = np.zeros(len(runs), dtype=np.int64) if self.group_of_point is None else self.group_of_point[points]
+        points = np.arange(lo, hi, dtype=np.int64) // self.sweep.replicates
+        X = self.design.X[points]
+        decoded = {p.path: p.decode(X[:, j]) for j, p in enumerate(self.sweep.params)}
+        gids = np.zeros(len(points), dtype=np.int64) if self.group_of_point is None else self.group_of_point[points]
         groups = []
         for g in np.unique(gids):
             pos = np.flatnonzero(gids == g)
-            key, scen = self.group_payloads[g]
-            vals = {path: v[points[pos]] for path, v in self.decoded.items()}
-            groups.append(Group(key, scen, pos, vals))
-        columns = {"point": points.astype(np.int64)}
-        columns.update({path: v[points] for path, v in self.column_values.items()})
+            key, scen = self._group(int(g))
+            groups.append(Group(key, scen, pos, {p.path: decoded[p.path][pos] for _, p in self.value_params}))
+        columns = {"point": points}
+        columns.update({p.path: p.column(decoded[p.path]) for p in self.sweep.params})
         return ChunkJob(
-            index, lo, hi, self.sweep.seed, self.sweep.replicates, self.engine, self.sweep.keep_steps(), tuple(groups), columns
+            index, lo, hi, self.sweep.seed, self.sweep.replicates, self.engine, self.keep_steps, tuple(groups), columns
         )
+
+
+def _info(sweep: Sweep, design: designs.Design, plan: Plan, out: Path) -> dict:
+    """The facts of a sweep's plan, as :func:`plan_info` returns them."""
+    return {
+        "name": sweep.name,
+        "method": design.method,
+        "points": plan.points,
+        "replicates": sweep.replicates,
+        "runs": plan.runs,
+        "chunks": plan.n_chunks,
+        "chunk": plan.chunk,
+        "parameters": [p.path for p in sweep.params],
+        "engine": plan.engine,
+        "out": str(out),
+    }
+
+
+def _load(spec: str | Path | Mapping | Sweep) -> Sweep:
+    if isinstance(spec, str | Path):
+        return load_sweep(spec)
+    if isinstance(spec, Mapping):
+        return sweep_from_dict(spec)
+    if not isinstance(spec, Sweep):
+        raise CasimError(f"a sweep is a file path, a mapping or a Sweep, not {type(spec).__name__}")
+    return spec
+
+
+def _engine(engine: str | None, old: dict | None) -> str:
+    if engine is None:
+        engine = (old or {}).get("engine", "ensemble")
+    if engine not in api.ENGINES:
+        raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(api.ENGINES)}")
+    return engine
+
+
+def plan_info(spec: str | Path | Mapping | Sweep, *, engine: str | None = None, out: str | Path | None = None) -> dict:
+    """What a sweep would run, without running it or touching ``out``: name, method, points, replicates,
+    runs, chunks, chunk (runs per chunk), parameters, engine and out (the store folder).
+
+    :func:`sweep` passes the same facts to ``on_start`` (with the pool and what is already stored).
+    """
+    spec = _load(spec)
+    design = designs.make(spec)
+    plan = Plan(spec, design, _engine(engine, None))
+    return _info(spec, design, plan, Path(out) if out is not None else default_out(spec))
 
 
 def _manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> dict:
@@ -301,12 +362,12 @@ def _manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> 
     }
 
 
-def _same_sweep(old: dict, sweep: Sweep, new: dict, out: Path) -> None:
-    """Refuse to resume a store that another sweep (or a changed sweep file) made."""
+def _same_sweep(old: dict, sweep: Sweep, new: dict, design: pd.DataFrame, out: Path) -> None:
+    """Refuse to resume a store that another sweep, a changed sweep file, design, engine or casim/numpy/SALib made."""
     where = str(out)
-    old_file = old.get("sweep", {}).get("file")
-    old_path = old.get("sweep", {}).get("path")
-    if old.get("sweep", {}).get("sha256") != sweep.source_hash:
+    old_sweep = old.get("sweep") if isinstance(old.get("sweep"), dict) else {}
+    old_file, old_path = old_sweep.get("file"), old_sweep.get("path")
+    if old_sweep.get("sha256") != sweep.source_hash:
         same_file = old_path and sweep.source and Path(old_path) == Path(sweep.source).resolve()
         if same_file:
             raise CasimError(
@@ -315,6 +376,20 @@ def _same_sweep(old: dict, sweep: Sweep, new: dict, out: Path) -> None:
             )
         raise CasimError(
             f"this store was made by another sweep ({old_file or 'a Python object'}); choose another --out folder", where=where
+        )
+    old_versions = old.get("versions") if isinstance(old.get("versions"), dict) else {}
+    old_versions = {**old_versions, "casim": old.get("casim_version", old_versions.get("casim"))}
+    for pkg in PINNED:
+        was, now = old_versions.get(pkg), new["versions"].get(pkg)
+        if was is not None and was != now:
+            raise CasimError(
+                f"this store was started with {pkg} {was} and this is {pkg} {now}: a resumed sweep would mix the two; "
+                f"finish it with {pkg} {was} or write to a new --out folder",
+                where=where,
+            )
+    if old.get("engine") != new["engine"]:
+        raise CasimError(
+            f"this store was started with --engine {old.get('engine')}; resume it with the same engine", where=where
         )
     for key, what in (("scenario", "the scenario it starts from"), ("design", "its design")):
         a, b = (
@@ -328,38 +403,16 @@ def _same_sweep(old: dict, sweep: Sweep, new: dict, out: Path) -> None:
             raise CasimError(f"{what} changed since this store was started; write to a new --out folder", where=where)
     if old.get("chunks", {}).get("size") != new["chunks"]["size"] or old.get("runs") != new["runs"]:
         raise CasimError("the sweep's chunking changed since this store was started; write to a new --out folder", where=where)
-
-
-def _prepare(out: Path, sweep: Sweep, design: designs.Design, plan: Plan, engine: str, resume: bool) -> stores.Store:
-    fresh = _manifest(sweep, design, plan, engine)
-    if out.exists() and not out.is_dir():
-        raise CasimError("the output path is a file, not a folder", where=str(out))
-    existing = stores.read_manifest(out) if out.is_dir() else None
-    if existing is not None:
-        if existing.get("store", {}).get("format") != stores.FORMAT:
-            raise CasimError("this folder holds results that are not a sweep store; choose another --out folder", where=str(out))
-        if not resume:
-            raise CasimError(
-                "this folder already holds a sweep store; pass --resume to finish it, or choose another --out folder",
-                where=str(out),
-            )
-        _same_sweep(existing, sweep, fresh, out)
-        if existing.get("engine") != engine:
-            raise CasimError(
-                f"this store was started with --engine {existing.get('engine')}; resume it with the same engine", where=str(out)
-            )
-        store = stores.open_existing(out)
-        try:
-            store.clean()
-        except OSError as e:
-            raise stores._oserror(e, out) from None
-        return store
-    leftovers = {p.name for p in out.iterdir() if not p.name.startswith(".")} if out.is_dir() else set()
-    if leftovers <= {stores.CHUNKS, stores.DESIGN} and not any((out / stores.CHUNKS).glob("part-*")):
-        leftovers = set()  # a store whose creation failed before its manifest: start it again
-    if leftovers:
-        raise CasimError("the output folder is not empty and holds no sweep store; choose an empty or new folder", where=str(out))
-    return stores.create(out, fresh, designs.frame(sweep, design))
+    try:
+        stored = pd.read_parquet(out / stores.DESIGN)
+    except (OSError, ValueError) as e:
+        raise CasimError(f"cannot read the store's design ({e.__class__.__name__})", where=str(out / stores.DESIGN)) from None
+    if not stored.equals(design):
+        raise CasimError(
+            "the design made now differs from the one stored in design.parquet (has SALib, numpy or the design file "
+            "changed?); write to a new --out folder",
+            where=where,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -368,51 +421,57 @@ def _prepare(out: Path, sweep: Sweep, design: designs.Design, plan: Plan, engine
 
 def sweep(
     spec: str | Path | Mapping | Sweep,
-    out: str | Path,
+    out: str | Path | None = None,
     *,
     workers: int = 1,
     executor: str | Executor | None = None,
     scheduler: str | None = None,
     engine: str | None = None,
     resume: bool = False,
+    window: int | None = None,
     progress: Callable[[int], object] | None = None,
     on_start: Callable[[dict], object] | None = None,
 ) -> Outcome:
     """Run a sweep (a file, a mapping in the file format, or a :class:`Sweep`) into the store ``out``.
 
-    A mapping's relative ``scenario`` path is relative to the working directory.
+    ``out`` defaults to ``results/sweeps/<name>``. A mapping's relative
+    ``scenario`` path is relative to the working directory.
 
     ``executor`` is ``"local"`` (``workers`` processes; 1 runs in this process),
     ``"dask"`` (a Client on ``scheduler``, or a LocalCluster of ``workers``), or
-    any ``concurrent.futures.Executor``. ``engine`` is ``ensemble`` (default) or
+    any ``concurrent.futures.Executor`` (or a Dask Client). ``window`` chunks
+    are kept in flight (default: twice the executor's workers or threads, re-read
+    as a Dask cluster grows). ``engine`` is ``ensemble`` (default) or
     ``mesa``. With ``resume`` only the missing chunks run. ``progress(n)`` is
     called with the runs of each finished chunk; ``on_start(info)`` once the
-    plan is known. Ctrl-C raises :class:`SweepInterrupted` after storing the
-    chunks already finished.
+    workers are up, with :func:`plan_info`'s facts plus ``pool``, ``done``
+    (chunks already stored) and ``runs_todo``. Ctrl-C raises
+    :class:`SweepInterrupted` after storing the chunks already finished.
     """
-    if isinstance(spec, str | Path):
-        spec = load_sweep(spec)
-    elif isinstance(spec, Mapping):
-        spec = sweep_from_dict(spec)
-    elif not isinstance(spec, Sweep):
-        raise CasimError(f"a sweep is a file path, a mapping or a Sweep, not {type(spec).__name__}")
-    out = Path(out)
-    if engine is None:
-        old = stores.read_manifest(out) if resume and out.is_dir() else None
-        engine = (old or {}).get("engine", "ensemble")
-    if engine not in api.ENGINES:
-        raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(api.ENGINES)}")
+    spec = _load(spec)
+    out = Path(out) if out is not None else default_out(spec)
+    old = stores.existing(out, resume)  # checks the folder; writes nothing
+    engine = _engine(engine, old)
     design = designs.make(spec)
     plan = Plan(spec, design, engine)
-    try:
-        store = _prepare(out, spec, design, plan, engine, resume)
-    except OSError as e:
-        raise stores._oserror(e, out) from None
-    done = store.done()
-    todo = [i for i in range(plan.n_chunks) if i not in done]
-    before = len(done)
+    fresh = _manifest(spec, design, plan, engine)
+    frame = designs.frame(spec, design)
+    if old is not None:
+        _same_sweep(old, spec, fresh, frame, out)
+    command = stores.resume_command(
+        spec.source, out, workers=workers, executor=executor if isinstance(executor, str) else None, scheduler=scheduler
+    )
 
-    with open_pool(executor, workers, scheduler) as pool:
+    with open_pool(executor, workers, scheduler, window) as pool:
+        if old is None:
+            store = stores.create(out, fresh, frame)
+        else:
+            store = stores.open_existing(out)
+            store.clean()
+        del frame
+        done = store.done()
+        todo = [i for i in range(plan.n_chunks) if i not in done]
+        before = len(done)
         session = {
             "started": time.time(),
             "pool": pool.label,
@@ -423,22 +482,11 @@ def sweep(
         store.manifest["sessions"].append(session)
         store.save_manifest()
         if on_start is not None:
-            on_start(
-                {
-                    "name": spec.name,
-                    "points": plan.points,
-                    "replicates": spec.replicates,
-                    "runs": plan.runs,
-                    "chunks": plan.n_chunks,
-                    "chunk": plan.chunk,
-                    "done": before,
-                    "runs_todo": sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo),
-                    "method": design.method,
-                    "pool": pool.label,
-                    "engine": engine,
-                    "out": str(out),
-                }
+            info = _info(spec, design, plan, out)
+            info.update(
+                pool=pool.label, done=before, runs_todo=sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo)
             )
+            on_start(info)
         started = time.perf_counter()
         ran, runs_ran = 0, 0
 
@@ -456,11 +504,10 @@ def sweep(
                 for i in todo:
                     finished(i, run_chunk(plan.job(i)))
             else:
-                _run_pool(pool.executor, pool.window, plan, todo, finished)
+                _run_pool(pool, plan, todo, finished)
         except KeyboardInterrupt:
             _close_session(store, session, ran, runs_ran, started, "interrupted")
-            cmd = stores.resume_command(store.manifest, out)
-            raise SweepInterrupted(out, before + ran, plan.n_chunks, cmd) from None
+            raise SweepInterrupted(out, before + ran, plan.n_chunks, command) from None
         except BaseException:
             _close_session(store, session, ran, runs_ran, started, "failed")
             raise
@@ -487,12 +534,14 @@ def _close_session(store: stores.Store, session: dict, ran: int, runs: int, star
             raise
 
 
-def _run_pool(ex: Executor, window: int, plan: Plan, todo: list[int], finished: Callable[[int, bytes], None]) -> None:
-    """Keep at most ``window`` chunks in flight; store each as it completes; on Ctrl-C store the ones running."""
+def _run_pool(pool, plan: Plan, todo: list[int], finished: Callable[[int, bytes], None]) -> None:
+    """Keep ``pool.inflight()`` chunks submitted; store each as it completes; on Ctrl-C store the ones running."""
+    ex = pool.executor
     pending: dict = {}
     queue = iter(todo)
     try:
         while True:
+            window = pool.inflight()
             while len(pending) < window:
                 i = next(queue, None)
                 if i is None:

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import yamlfile
 from ..errors import CasimError, did_you_mean
@@ -32,6 +32,7 @@ from ..scenario import Scenario, canonical_path, check_bounds, load_scenario
 from ..timeline import parse_quarter, quarter_label
 
 SCHEMA_VERSION = 1
+MAX_CHUNK_RUNS = 1_000_000  # the largest 'chunk' a sweep file may ask for
 METHODS = ("grid", "lhs", "sobol", "morris", "csv")
 # The design options each method accepts (besides ``method``).
 METHOD_OPTIONS = {
@@ -55,7 +56,9 @@ NOT_SWEEPABLE = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors and values are not coerced: ``n: "4"`` or ``second_order: "no"`` are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class DesignSpec(_Strict):
@@ -90,9 +93,16 @@ class SweepFile(_Strict):
     replicates: Annotated[int, Field(ge=1)] = 1
     seed: Annotated[int | None, Field(ge=0, description="base seed (default: the scenario's)")] = None
     keep: Any = Field(default="trajectories", description="'trajectories' or {dates: [2026Q4, 2030Q4]}")
-    chunk: Annotated[int | None, Field(ge=1, le=1_000_000, description="runs per stored chunk (default: from the run count)")] = (
+    chunk: Annotated[int | None, Field(ge=1, le=MAX_CHUNK_RUNS, description="runs per stored chunk (default: from the run count)")] = (
         None
     )
+
+    @field_validator("schema_", mode="before")
+    @classmethod
+    def _not_bool(cls, v):
+        if isinstance(v, bool):  # True == 1 would pass Literal[1]
+            raise ValueError("must be the number 1")
+        return v
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,7 @@ class Param:
         return np.asarray([_label(v) for v in self.values], dtype=object)[decoded]
 
     def describe(self) -> dict:
+        """The manifest's record of this parameter: kind, what it applies to, range or values, levels."""
         out: dict[str, Any] = {"kind": self.kind, "applies_to": self.target}
         if self.kind == "category":
             out["values"] = list(self.values)
@@ -186,16 +197,18 @@ class Sweep:
     source: str | None = None
     source_hash: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
-    csv: pd.DataFrame | None = None
+    csv_X: np.ndarray | None = field(default=None, compare=False, repr=False)  # a csv design's codes, parsed once
     csv_source: str | None = None
     csv_hash: str | None = None
     notes: tuple[str, ...] = ()
 
     @property
     def design_seed(self) -> int:
+        """The seed of the design's own randomness (the sweep's seed unless the design names one)."""
         return self.seed if self.design.seed is None else self.design.seed
 
     def keep_steps(self) -> tuple[int, ...] | None:
+        """The steps of the kept dates, or None when whole trajectories are kept."""
         if self.keep is None:
             return None
         dates = self.scenario.dates()
@@ -225,7 +238,7 @@ def _schema_error(err: ValidationError, origins: dict, source: str) -> CasimErro
         return CasimError(f"schema: unsupported version {e.get('input')!r}; this casim reads sweep schema 1", where=where)
     given = e.get("input")
     shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-    msg = e["msg"]
+    msg = str(e["ctx"]["error"]) if e["type"] == "value_error" and "error" in e.get("ctx", {}) else e["msg"]
     return CasimError(f"{key}: {msg[0].lower() + msg[1:]}{shown}", where=where)
 
 
@@ -255,6 +268,10 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
     scenario_obj = raw.get("scenario") if isinstance(raw.get("scenario"), Scenario) else None
     if scenario_obj is not None:
         raw["scenario"] = scenario_obj.source or "<scenario>"
+    elif isinstance(raw.get("scenario"), Path):
+        raw["scenario"] = str(raw["scenario"])
+    if isinstance(raw.get("design"), Mapping) and isinstance(raw["design"].get("file"), Path):
+        raw["design"] = {**raw["design"], "file": str(raw["design"]["file"])}
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as err:
@@ -268,7 +285,7 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
             )
         scenario = scenario_obj
     else:
-        scenario = load_scenario(base_dir / spec.scenario, list(spec.set.items()))
+        scenario = _base_scenario(base_dir / spec.scenario, spec.set, origins, src)
 
     # the design's options
     d = spec.design
@@ -286,12 +303,12 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
 
     targets = sweepable(scenario)
     params: list[Param] = []
-    csv = csv_source = csv_hash = None
+    csv_X = csv_source = csv_hash = None
     if d.method == "csv":
         csv_path = (base_dir / d.file) if not Path(d.file).is_absolute() else Path(d.file)
         csv, csv_hash = _read_csv(csv_path)
         csv_source = str(csv_path)
-        params = _csv_params(csv, csv_source, scenario, targets, spec.parameters, origins, src)
+        params, csv_X = _csv_params(csv, csv_source, scenario, targets, spec.parameters, origins, src)
     else:
         if not spec.parameters:
             raise CasimError(f"a {d.method} sweep needs 'parameters': dotted path -> [low, high] or {{values: [...]}}", where=src)
@@ -331,11 +348,44 @@ def resolve(raw: dict, origins: dict, *, source: str | None, base_dir: Path, sou
         source=source,
         source_hash=source_hash,
         raw=stored,
-        csv=csv,
+        csv_X=csv_X,
         csv_source=csv_source,
         csv_hash=csv_hash,
         notes=tuple(notes),
     )
+
+
+def _base_scenario(path: Path, overrides: Mapping[str, Any], origins: dict, src: str) -> Scenario:
+    """The sweep's scenario with its ``set:`` overrides; an error in an override names that key's line of the sweep file."""
+    items = list(overrides.items())
+    try:
+        return load_scenario(path, items)
+    except CasimError as e:
+        key = _culprit(path, items, e) if items else None
+        if key is None:
+            raise
+        message = str(e)
+        if e.where and message.startswith(f"{e.where}: "):
+            message = message[len(e.where) + 2 :]
+        raise CasimError(f"set: {message}", where=_where(origins, ("set", key), src)) from None
+
+
+def _culprit(path: Path, items: list[tuple[str, Any]], err: CasimError) -> str | None:
+    """The ``set:`` key that makes loading fail (None when the scenario fails without any)."""
+    if err.where and err.where.startswith("--set "):
+        key = err.where.removeprefix("--set ")
+        if key in dict(items):
+            return key
+    try:
+        load_scenario(path)
+    except CasimError:
+        return None
+    for n in range(1, len(items) + 1):
+        try:
+            load_scenario(path, items[:n])
+        except CasimError:
+            return items[n - 1][0]
+    return None
 
 
 def _keep(value, scenario: Scenario, where: str) -> tuple[str, ...] | None:
@@ -375,7 +425,9 @@ def sweepable(scenario: Scenario) -> dict[str, Target]:
     slots = scenario.space.slots
     for sh in scenario.shocks:
         out[sh.key] = Target("value", "float", slots[sh.path].bounds)
-        out[f"shocks.{sh.id}.over"] = Target("shock_over", "int", (1, 100_000))
+        # a duration beyond the horizon: a pulse is the same as one over the whole horizon (and a planner of
+        # one scenario per duration must stay small), so durations are capped at the number of steps
+        out[f"shocks.{sh.id}.over"] = Target("shock_over", "int", (1, scenario.steps))
         out[f"shocks.{sh.id}.at"] = Target("shock_at", "quarter")
     return out
 
@@ -388,10 +440,8 @@ def _unknown(path: str, targets: Mapping[str, Target], where: str) -> CasimError
     top = path.split(".")[0]
     if top in NOT_SWEEPABLE:
         return CasimError(f"{path!r} cannot be swept: {NOT_SWEEPABLE[top]}", where=where)
-    if top == "shocks":
-        ids = sorted({k.split(".")[1] for k in targets if k.startswith("shocks.")})
-        if not ids:
-            return CasimError(f"unknown parameter {path!r}: the scenario has no shocks", where=where)
+    if top == "shocks" and not any(k.startswith("shocks.") for k in targets):
+        return CasimError(f"unknown parameter {path!r}: the scenario has no shocks", where=where)
     return CasimError(f"unknown parameter {path!r}{did_you_mean(path, targets)}", where=where)
 
 
@@ -514,27 +564,42 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     return df, hashlib.sha256(data).hexdigest()
 
 
-def _csv_params(df: pd.DataFrame, source: str, scenario: Scenario, targets, declared: Mapping, origins, src) -> list[Param]:
+def _cell(text: str, path: str, t: Target, scenario: Scenario, where: str):
+    """One CSV cell parsed and validated: a number, a quarter, or (list parameters) a YAML list of powers."""
+    if text == "":
+        raise CasimError(f"empty cell; every design point needs a value of {path}", where=where)
+    if t.kind == "list":
+        try:
+            v = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise CasimError(f"{path}: {text!r} is not a YAML list of power names, e.g. [russia, china]", where=where) from None
+    elif t.kind in ("float", "int"):
+        try:
+            v = float(text)
+        except ValueError:
+            raise CasimError(f"{path} must be a number, not {text!r}", where=where) from None
+        if not math.isfinite(v):
+            raise CasimError(f"{path} must be a finite number, not {text!r}", where=where)
+    else:
+        v = text
+    return _check_value(path, t, v, scenario, where)
+
+
+def _csv_params(
+    df: pd.DataFrame, source: str, scenario: Scenario, targets, declared: Mapping, origins, src
+) -> tuple[list[Param], np.ndarray]:
+    """The parameters of a csv design and its matrix of codes (numbers as they are, categories as their index)."""
     declared = {_canonical(str(k), scenario): (k, v) for k, v in declared.items()}
     columns = [_canonical(str(c).strip(), scenario) for c in df.columns]
     params = []
-    for col, path in zip(df.columns, columns, strict=True):
+    X = np.empty((len(df), len(columns)))
+    for j, (col, path) in enumerate(zip(df.columns, columns, strict=True)):
         t = targets.get(path)
         if t is None:
             raise _unknown(path, targets, f"{source}: column {col!r}")
-        values = []
-        for i, cell in enumerate(df[col].tolist()):
-            where = f"{source}:{i + 2}, column {col!r}"
-            text = str(cell).strip()
-            if text == "":
-                raise CasimError(f"empty cell; every design point needs a value of {path}", where=where)
-            v = yaml.safe_load(text) if t.kind == "list" else text
-            if t.kind in ("float", "int"):
-                try:
-                    v = float(text)
-                except ValueError:
-                    raise CasimError(f"{path} must be a number, not {text!r}", where=where) from None
-            values.append(_check_value(path, t, v, scenario, where))
+        values = [
+            _cell(str(cell).strip(), path, t, scenario, f"{source}:{i + 2}, column {col!r}") for i, cell in enumerate(df[col].tolist())
+        ]
         if path in declared:
             key, spec = declared[path]
             dp = _param(path, spec, scenario, targets, _where(origins, ("parameters", key), src), grid=False, default_levels=None)
@@ -548,36 +613,21 @@ def _csv_params(df: pd.DataFrame, source: str, scenario: Scenario, targets, decl
         if t.kind in ("float", "int"):
             kind = "int" if t.kind == "int" else "float"
             params.append(Param(path, kind, t.target, min(values), max(values)))
+            X[:, j] = values
         else:
+            index: dict[str, int] = {}
             levels: list = []
             for v in values:
-                if v not in levels:
+                k = json.dumps(v)
+                if k not in index:
+                    index[k] = len(levels)
                     levels.append(v)
             params.append(Param(path, "category", t.target, values=tuple(levels)))
+            X[:, j] = [index[json.dumps(v)] for v in values]
     missing = [k for k, _ in declared.values() if _canonical(str(k), scenario) not in columns]
     if missing:
         raise CasimError(f"parameter {missing[0]!r} is declared but the design file has no such column", where=source)
-    return params
-
-
-def csv_codes(sweep: Sweep) -> np.ndarray:
-    """The design matrix of a csv sweep as codes (numbers as they are; categories as their index)."""
-    df = sweep.csv
-    X = np.empty((len(df), len(sweep.params)))
-    targets = sweepable(sweep.scenario)
-    for j, (col, p) in enumerate(zip(df.columns, sweep.params, strict=True)):
-        t = targets[p.path]
-        if p.kind == "category":
-            vals = [
-                _check_value(
-                    p.path, t, yaml.safe_load(str(c).strip()) if t.kind == "list" else str(c).strip(), sweep.scenario, ""
-                )
-                for c in df[col]
-            ]
-            X[:, j] = [p.values.index(v) for v in vals]
-        else:
-            X[:, j] = df[col].astype(float).to_numpy()
-    return X
+    return params, X
 
 
 # ---------------------------------------------------------------------------
