@@ -182,13 +182,10 @@ def sobol(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Sobol indices of each outcome of each state from a Saltelli sweep: state, outcome, parameter, S1, S1_conf, ST, ST_conf."""
-    parts = []
-    for state, outcome in _each(df, states, outcomes):
-        X, Y = design_outputs(df, problem, state, outcome)
-        t = sobol_indices(problem, Y, X, calc_second_order, num_resamples, conf_level, seed)
-        parts.append(t.assign(state=state, outcome=outcome))
-    out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]]
-    return _describe(out, df)
+    return _per_state_and_outcome(
+        df, problem, states, outcomes, ["S1", "S1_conf", "ST", "ST_conf"],
+        lambda X, Y: sobol_indices(problem, Y, X, calc_second_order, num_resamples, conf_level, seed),
+    )
 
 
 def morris(
@@ -202,12 +199,19 @@ def morris(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Morris screening of each outcome of each state from a Morris sweep: state, outcome, parameter, mu, mu_star, mu_star_conf, sigma."""
+    return _per_state_and_outcome(
+        df, problem, states, outcomes, ["mu", "mu_star", "mu_star_conf", "sigma"],
+        lambda X, Y: morris_indices(problem, X, Y, num_levels, num_resamples, conf_level, seed),
+    )
+
+
+def _per_state_and_outcome(df, problem, states, outcomes, columns, indices) -> pd.DataFrame:
+    """``indices(X, Y)`` for each chosen state and outcome, stacked into one table with those columns."""
     parts = []
     for state, outcome in _each(df, states, outcomes):
         X, Y = design_outputs(df, problem, state, outcome)
-        t = morris_indices(problem, X, Y, num_levels, num_resamples, conf_level, seed)
-        parts.append(t.assign(state=state, outcome=outcome))
-    out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]]
+        parts.append(indices(X, Y).assign(state=state, outcome=outcome))
+    out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", *columns]]
     return _describe(out, df)
 
 
