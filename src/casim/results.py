@@ -134,6 +134,19 @@ def atomic_write(path: Path, write) -> None:
         raise
 
 
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV atomically (temporary file, then rename); ``.csv`` is added to a name without a suffix."""
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_name(path.name + ".csv")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+    except OSError as e:
+        raise CasimError(f"cannot write table: {e.strerror or e}", where=str(path)) from None
+    return path
+
+
 def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -> Path:
     """Write ``results.parquet`` (or ``.csv``) and ``manifest.json`` into ``out``; the manifest last."""
     out = Path(out)

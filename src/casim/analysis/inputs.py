@@ -33,16 +33,3 @@ def figure_path(results: str | Path, kind: str) -> Path:
     results = Path(results)
     folder = results if results.is_dir() else results.parent
     return folder / "figures" / kind
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV atomically (temporary file, then rename); ``.csv`` is added to a name without a suffix."""
-    path = Path(path)
-    if not path.suffix:
-        path = path.with_name(path.name + ".csv")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        results.atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
-    except OSError as e:
-        raise CasimError(f"cannot write table: {e.strerror or e}", where=str(path)) from None
-    return path

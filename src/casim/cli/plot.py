@@ -69,7 +69,6 @@ def cmd_compare(args) -> int:
 
     from .. import plots, results
     from ..analysis import compare as compare_
-    from ..analysis import inputs
 
     n = len(args.scenarios) * (args.replicates or 0) or None
     with bar(n, desc="compare") as advance:
@@ -78,7 +77,7 @@ def cmd_compare(args) -> int:
     diff = compare_.differences(df)
     figures = {"compare": plots.compare(df), "differences": plots.differences(diff)}
     path = results.write(df, df.attrs["manifest"], out)
-    diff_path = inputs.write_csv(diff, out / "differences.csv")
+    diff_path = results.write_csv(diff, out / "differences.csv")
     written = [f for name, fig in figures.items() for f in plots.save(fig, out / name)]
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(compare_.difference_summary(diff).to_string())
@@ -90,7 +89,7 @@ def cmd_compare(args) -> int:
 def cmd_sensitivity(args) -> int:
     import pandas as pd
 
-    from .. import plots
+    from .. import plots, results
     from ..analysis import inputs, sensitivity
 
     df, manifest = inputs.load(args.results)
@@ -99,7 +98,7 @@ def cmd_sensitivity(args) -> int:
         print(idx.round(3).to_string(index=False))
     out = Path(args.out) if args.out else inputs.figure_path(args.results, "sensitivity")
     written = plots.save(plots.sensitivity(idx, scenario=str(df["scenario"].iloc[0])), out)
-    table = inputs.write_csv(idx, out.with_suffix(".csv"))
+    table = results.write_csv(idx, out.with_suffix(".csv"))
     for f in [*written, table]:
         print(f"wrote {f}")
     return 0

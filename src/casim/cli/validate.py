@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import observables, validation
+from .. import observables, results, validation
 from ..api import replicate_seeds
 from ..scenario import load_scenario, parse_set
 from .progress import bar
@@ -60,12 +60,6 @@ def _inputs(args) -> tuple:
     return baseline, hindcast, fitted
 
 
-def write_csv(df, path):
-    from ..analysis.inputs import write_csv  # analysis pulls in SALib and scipy: only when writing
-
-    return write_csv(df, path)
-
-
 def cmd_votes(args) -> int:
     scenario = load_scenario(args.scenario, parse_set(args.set))
     resolutions = observables.read_resolutions(args.resolutions)
@@ -73,7 +67,7 @@ def cmd_votes(args) -> int:
     with bar(n, desc=scenario.name) as advance:
         df = observables.votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
     if args.out:
-        out = write_csv(df.round(4), args.out)
+        out = results.write_csv(df.round(4), args.out)
         print(f"{scenario.name}: {n} replicate(s), seed {df.attrs['seed']}; wrote {len(df)} rows to {out}")
     else:
         print(df.to_csv(index=False, float_format="%.4f"), end="")
@@ -98,7 +92,7 @@ def cmd_validate(args) -> int:
         for _, r in card[card["role"] == "held_out"].iterrows():
             print(f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}")
     if args.out:
-        write_csv(card, args.out)
+        results.write_csv(card, args.out)
     failed = validation.failures(card)
     print(f"{len(fitted_rows) - len(failed)}/{len(fitted_rows)} fitted checks pass")
     return 1 if len(failed) else 0
