@@ -38,19 +38,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
-def _number(name: str, description: str | None = None):
+def _bounded(name: str, description: str | None = None, typ: type = float):
+    """An optional number within the hard bounds ``params.BOUNDS`` gives that name (the one source of bounds)."""
     lo, hi = BOUNDS.get(name, NONNEGATIVE)
     kw: dict[str, Any] = {"ge": lo}
     if hi != INF:
         kw["le"] = hi
-    return (Annotated[float | None, Field(default=None, description=description, **kw)], None)
+    return Annotated[typ | None, Field(description=description, **kw)]
+
+
+def _number(name: str, description: str | None = None):
+    """A field spec for ``create_model``: bounded, default None (= the calibration default)."""
+    return (_bounded(name, description), None)
 
 
 def _map(name: str, keys: Iterable[str], value_type, doc: str):
     return create_model(name, __base__=_Strict, __doc__=doc, **{k: (value_type | None, None) for k in keys})
 
 
-_Share = Annotated[float, Field(ge=0.0, le=1.0)]
+_Share = Annotated[float, Field(ge=BOUNDS["exposure"][0], le=BOUNDS["exposure"][1])]
 _NonNeg = Annotated[float, Field(ge=0.0)]
 ChannelShares = _map("ChannelShares", CHANNELS, _Share, "Exposure share per channel, each in [0, 1].")
 ChannelValues = _map("ChannelValues", CHANNELS, _NonNeg, "A non-negative value per channel.")
@@ -74,11 +80,11 @@ PowerSpec = create_model(
 class StateSpec(_Strict):
     """Per-state parameters (doctrine, sensitivities, channel intensities)."""
 
-    stubbornness: Annotated[float | None, Field(ge=0.0, le=1.0, description="weight of the doctrinal anchor")] = None
-    backlash: Annotated[float | None, Field(ge=0.0)] = None
-    reputation: Annotated[float | None, Field(ge=0.0)] = None
-    temperature: Annotated[float | None, Field(ge=BOUNDS["temperature"][0], description="hedging propensity multiplier")] = None
-    afghan_border: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    stubbornness: _bounded("stubbornness", "weight of the doctrinal anchor") = None
+    backlash: _bounded("backlash") = None
+    reputation: _bounded("reputation") = None
+    temperature: _bounded("temperature", "hedging propensity multiplier") = None
+    afghan_border: _bounded("afghan_border") = None
     intensity: ChannelValues | None = None  # type: ignore[valid-type]
 
 
@@ -86,22 +92,22 @@ StatesSpec = _map("StatesSpec", STATES, StateSpec, "Per-state parameters, keyed 
 
 
 class RegionSpec(_Strict):
-    integration: Annotated[float | None, Field(ge=0.0)] = None
-    afghan_threat: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    integration: _bounded("integration") = None
+    afghan_threat: _bounded("afghan_threat") = None
     ties: StateTies | None = None  # type: ignore[valid-type]
 
 
 class ModelSpec(_Strict):
-    presence: Annotated[float | None, Field(ge=BOUNDS["presence"][0], description="summed exposure at which a power is a full option")] = None
-    inertia: Annotated[float | None, Field(ge=BOUNDS["inertia"][0], le=1.0)] = None
-    temperature: Annotated[float | None, Field(ge=BOUNDS["temperature"][0])] = None
-    noise: Annotated[float | None, Field(ge=0.0)] = None
-    coupling: Annotated[float | None, Field(ge=0.0)] = None
-    autonomy: Annotated[float | None, Field(ge=0.0)] = None
-    sanctions_weight: Annotated[float | None, Field(ge=0.0)] = None
-    reputation: Annotated[float | None, Field(ge=0.0)] = None
-    response_decay: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
-    spinup: Annotated[int | None, Field(ge=0, le=100_000)] = None
+    presence: _bounded("presence", "summed exposure at which a power is a full option") = None
+    inertia: _bounded("inertia") = None
+    temperature: _bounded("temperature") = None
+    noise: _bounded("noise") = None
+    coupling: _bounded("coupling") = None
+    autonomy: _bounded("autonomy") = None
+    sanctions_weight: _bounded("sanctions_weight") = None
+    reputation: _bounded("reputation") = None
+    response_decay: _bounded("response_decay") = None
+    spinup: _bounded("spinup", typ=int) = None
     weights: ChannelValues | None = None  # type: ignore[valid-type]
 
 
