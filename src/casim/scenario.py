@@ -401,8 +401,6 @@ def _child(node, part):
 def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError:
     e = err.errors()[0]
     loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-    # pydantic inserts the class name for dict values; drop non-key parts
-    loc = tuple(x for x in loc if x not in ("PowerSpec",))
     key = ".".join(str(x) for x in loc)
     where = yamlfile.where(origins, loc, source)
     kind = e["type"]
