@@ -19,11 +19,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-from SALib.sample import latin  # noqa: E402
+import numpy as np
+from SALib.sample import latin
 
-from casim import api, seeding  # noqa: E402
-from casim.scenario import load_scenario  # noqa: E402
+from casim import api, seeding
+from casim.scenario import load_scenario
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.yaml"
 PARAMETERS = {

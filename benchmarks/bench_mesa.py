@@ -16,8 +16,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from casim import api, seeding  # noqa: E402
-from casim.scenario import load_scenario  # noqa: E402
+from casim import api, seeding
+from casim.scenario import load_scenario
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.yaml"
 
@@ -33,7 +33,10 @@ def main() -> None:
     api.simulate(sc, seeds, engine="mesa")
     dt = time.perf_counter() - t0
     print(f"mesa path, baseline ({sc.steps} quarters, {len(sc.powers)} powers): {args.runs} runs in {dt:.2f} s")
-    print(f"  {args.runs / dt:,.0f} runs/s   {args.runs * sc.steps / dt:,.0f} run-quarters/s   {dt / args.runs / sc.steps * 1e6:.0f} us per step")
+    print(
+        f"  {args.runs / dt:,.0f} runs/s   {args.runs * sc.steps / dt:,.0f} run-quarters/s   "
+        f"{dt / args.runs / sc.steps * 1e6:.0f} us per step"
+    )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def main() -> None:
         indices = pd.read_csv(next(work.glob("sensitivity*.csv")))
         print(f"Sobol analysis, 8 parameters, 1,024 base samples, 4 replicates: {runs:,} runs, {args.workers} workers")
         print(f"  casim sweep        {t_sweep:6.1f} s  ({runs / t_sweep:,.0f} runs/s including start-up)")
-        print(f"  casim sensitivity  {t_sens:6.1f} s  ({len(indices):,} index rows: S1, ST, S2 with confidence intervals)")
+        print(
+            f"  casim sensitivity  {t_sens:6.1f} s  ({len(indices):,} index rows: S1, ST, S2 with confidence intervals)"
+        )
         print(f"  total              {t_sweep + t_sens:6.1f} s  (target < 30 s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -140,11 +140,16 @@ def throughput(tmp: Path, repeat: int) -> pd.DataFrame:
         for workers in (1, 2):
             tries = [run_cli(path, tmp / f"out{runs}-{workers}-{i}", "--workers", str(workers)) for i in range(repeat)]
             best = max(tries, key=lambda r: r["runs_per_s"])
-            r = {**best, "max_rss_mib": max(t["max_rss_mib"] for t in tries), "pss_sum_mib": max(t["pss_sum_mib"] for t in tries)}
+            r = {
+                **best,
+                "max_rss_mib": max(t["max_rss_mib"] for t in tries),
+                "pss_sum_mib": max(t["pss_sum_mib"] for t in tries),
+            }
             rows.append({"runs": runs, "keep": "summaries" if runs == 100_000 else keep, "workers": workers, **r})
             print(
                 f"  {runs:>7,} runs ({rows[-1]['keep']}), {workers} worker(s): {r['runs_per_s']:7,.0f} runs/s "
-                f"(+{r['worker_start_s']:.1f} s starting workers; with that and Python's start {r['wall_runs_per_s']:6,.0f} runs/s), "
+                f"(+{r['worker_start_s']:.1f} s starting workers; with that and Python's start "
+                f"{r['wall_runs_per_s']:6,.0f} runs/s), "
                 f"peak RSS {r['max_rss_mib']:4.0f} MiB, PSS sum {r['pss_sum_mib']:4.0f} MiB",
                 flush=True,
             )
@@ -181,7 +186,9 @@ class KeywordCentralAsia(CentralAsia):
     def __init__(self, west_sanctions: float, russia_economy: float, replicate: int):
         point = SANCTIONS.index(west_sanctions) * len(ECONOMY) + ECONOMY.index(russia_economy)
         seed = run_seed(BASE_SEED, point * REPLICATES + replicate)
-        super().__init__(_SCENARIO, {"west.sanctions": west_sanctions, "russia.economy": russia_economy}, rng=seed)
+        super().__init__(
+            _SCENARIO, values={"west.sanctions": west_sanctions, "russia.economy": russia_economy}, rng=seed
+        )
         self.datacollector = DataCollector(agent_reporters={p: [share, [j]] for j, p in enumerate(_SCENARIO.powers)})
         self.datacollector.collect(self)
 
@@ -212,10 +219,10 @@ def versus_batch_run(tmp: Path) -> dict:
     import casim
 
     t0 = time.perf_counter()
-    casim.sweep(path, out=tmp / "vs-mesa", engine="mesa")
+    casim.run_sweep(path, out=tmp / "vs-mesa", engine="mesa")
     t_mesa = time.perf_counter() - t0
     t0 = time.perf_counter()
-    casim.sweep(path, out=tmp / "vs-ensemble")
+    casim.run_sweep(path, out=tmp / "vs-ensemble")
     t_ens = time.perf_counter() - t0
     # same runs, same numbers. batch_run never reports the last step (it collects steps 0..T-1 of a
     # T-step run), so compare at its last step, T-1.
@@ -259,18 +266,21 @@ def main() -> None:
             print(f"  {runs:>7,} runs: 2 workers / 1 worker = {two.runs_per_s / one.runs_per_s:.2f}x")
         one = tp[tp.workers == 1].set_index("runs")
         print(
-            f"  peak RSS with 1 worker: {one.max_rss_mib[1_000]:.0f} MiB for 1,000 runs, {one.max_rss_mib[10_000]:.0f} MiB "
-            f"for 10,000 (full trajectories), {one.max_rss_mib[100_000]:.0f} MiB for 100,000 (summaries)"
+            f"  peak RSS with 1 worker: {one.max_rss_mib[1_000]:.0f} MiB for 1,000 runs, "
+            f"{one.max_rss_mib[10_000]:.0f} MiB for 10,000 (full trajectories), "
+            f"{one.max_rss_mib[100_000]:.0f} MiB for 100,000 (summaries)"
         )
 
         print("2. the same model and design through mesa.batch_run (1 process, full trajectories):", flush=True)
         vs = versus_batch_run(tmp)
         print(
             f"  {vs['runs']} runs: batch_run {vs['batch_run_runs_per_s']:.1f} runs/s; casim sweep --engine mesa "
-            f"{vs['sweep_mesa_runs_per_s']:.1f} runs/s; casim sweep (ensemble) {vs['sweep_ensemble_runs_per_s']:,.0f} runs/s"
+            f"{vs['sweep_mesa_runs_per_s']:.1f} runs/s; "
+            f"casim sweep (ensemble) {vs['sweep_ensemble_runs_per_s']:,.0f} runs/s"
         )
         print(
-            f"  ratio casim sweep (ensemble) / batch_run = {vs['sweep_ensemble_runs_per_s'] / vs['batch_run_runs_per_s']:,.0f}x; "
+            "  ratio casim sweep (ensemble) / batch_run = "
+            f"{vs['sweep_ensemble_runs_per_s'] / vs['batch_run_runs_per_s']:,.0f}x; "
             f"casim sweep --engine mesa / batch_run = {vs['sweep_mesa_runs_per_s'] / vs['batch_run_runs_per_s']:.2f}x; "
             f"largest difference in final shares {vs['max_abs_difference']:.1e}"
         )
@@ -280,8 +290,9 @@ def main() -> None:
             m = million(tmp)
             verdict = "under" if m["pss_sum_mib"] * 2**20 < GIB and m["max_rss_mib"] * 2**20 < GIB else "NOT under"
             print(
-                f"  {m['runs']:,} runs in {m['sweep_s']:.0f} s ({m['runs_per_s']:,.0f} runs/s); peak RSS of one process "
-                f"{m['max_rss_mib']:.0f} MiB, PSS sum over all {m['pss_sum_mib']:.0f} MiB: {verdict} 1 GiB"
+                f"  {m['runs']:,} runs in {m['sweep_s']:.0f} s ({m['runs_per_s']:,.0f} runs/s); "
+                f"peak RSS of one process {m['max_rss_mib']:.0f} MiB, "
+                f"PSS sum over all {m['pss_sum_mib']:.0f} MiB: {verdict} 1 GiB"
             )
 
 

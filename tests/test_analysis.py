@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import SCENARIOS
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
@@ -94,14 +95,14 @@ def test_morris_mu_star_of_a_linear_function_is_coefficient_times_range():
 def test_sensitivity_from_a_sweep_store_follows_its_manifest(tmp_path):
     spec = {
         "schema": 1,
-        "scenario": str(_scenarios() / "baseline.yaml"),
+        "scenario": str(SCENARIOS / "baseline.yaml"),
         "design": {"method": "morris", "n": 6, "seed": 3},
         "parameters": {"west.sanctions": [0.0, 1.0], "model.weights.institutions": [0.0, 2.0]},
         "replicates": 2,
         "keep": {"dates": ["2030Q4"]},
     }
-    casim.sweep(spec, out=tmp_path / "s")
-    df, manifest = analysis.load(tmp_path / "s")
+    casim.run_sweep(spec, out=tmp_path / "s")
+    df, manifest = analysis.load_results(tmp_path / "s")
     idx = sensitivity.from_manifest(df, manifest, states=["KAZ"], outcomes=["russia"])
     assert list(idx["parameter"]) == ["west.sanctions", "model.weights.institutions"]
     assert np.isfinite(idx[["mu", "mu_star", "sigma"]].to_numpy()).all()
@@ -122,10 +123,12 @@ def test_incomplete_design_is_a_one_line_error():
 
 def test_one_at_a_time_moves_one_parameter_per_block_with_common_seeds():
     sc = short()
-    oat = analysis.one_at_a_time(sc, {"west.sanctions": (0.0, 1.0), "model.temperature": (0.3, 1.2)}, replicates=3, seed=9)
+    oat = analysis.one_at_a_time(
+        sc, {"west.sanctions": (0.0, 1.0), "model.temperature": (0.3, 1.2)}, replicates=3, seed=9
+    )
     last = analysis.horizon(oat)
     seeds = run_seeds(9, 3)
-    for (p, level), g in last.groupby(["parameter", "level"], sort=False):
+    for _, g in last.groupby(["parameter", "level"], sort=False):
         assert sorted(g["seed"].unique()) == sorted(seeds)
     # the high-sanctions block equals a direct simulation with that value and those seeds
     direct = casim.simulate(sc, seeds, values={"west.sanctions": 1.0})
@@ -173,7 +176,9 @@ def test_differences_are_means_of_paired_differences_at_the_horizon():
 
 
 def test_combining_adds_absent_powers_with_zero_share():
-    df = analysis.run_scenarios([short("three"), short("five", powers={"turkey": {}, "iran": {}})], replicates=2, seed=1)
+    df = analysis.run_scenarios(
+        [short("three"), short("five", powers={"turkey": {}, "iran": {}})], replicates=2, seed=1
+    )
     assert analysis.powers_of(df) == ["russia", "west", "china", "turkey", "iran"]
     three = df[df["scenario"] == "three"]
     assert (three[["turkey", "iran"]] == 0).all().all()
@@ -249,15 +254,15 @@ def test_unknown_state_names_the_nearest():
 
 
 def test_vote_path_at_a_texts_date_equals_the_projection_of_that_text():
-    from casim import observables
+    from casim import projection, votes
 
     sc = short()
-    texts = observables.read_resolutions(_scenarios() / "resolutions" / "unga_es11_6.yaml")
+    texts = votes.read_resolutions(SCENARIOS / "resolutions" / "unga_es11_6.yaml")
     df = casim.run(sc, replicates=6, seed=8)
     path = analysis.vote_path(df, texts[0].kind)
-    projected = observables.votes(sc, texts, replicates=6, seed=8)
+    projected = projection.run_votes(sc, texts, replicates=6, seed=8)
     at = path[path["date"] == texts[0].quarter].set_index("state").loc[list(projected["state"])]
-    cols = [f"p_{o}" for o in observables.OUTCOMES]
+    cols = [f"p_{o}" for o in votes.OUTCOMES]
     assert np.allclose(at[cols].to_numpy(), projected[cols].to_numpy())
     assert np.allclose(path[cols].sum(axis=1), 1.0)
     assert len(path) == len(sc.states) * (sc.steps + 1) and path.attrs["runs"] == 6
@@ -267,9 +272,3 @@ def test_vote_path_of_an_unknown_kind_names_the_nearest():
     df = casim.run(short(), replicates=2, seed=1)
     with pytest.raises(CasimError, match="unknown resolution kind 'peace_term'; did you mean .*'peace_terms'"):
         analysis.vote_path(df, "peace_term")
-
-
-def _scenarios():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[1] / "scenarios"

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import BASELINE, ES11_6, HINDCAST, ROOT
 
 import casim
-from casim import calibrate, observables
+from casim import calibrate, votes
 from casim.cli import main
 from casim.errors import CasimError
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
-HINDCAST = ROOT / "scenarios" / "hindcast_2021.yaml"
-ES11_6 = ROOT / "scenarios" / "resolutions" / "unga_es11_6.yaml"
 RUN = ROOT / "docs" / "calibration_run"
 
 
 @pytest.fixture(scope="module")
 def scenarios():
-    return casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST), observables.read_resolutions(ES11_6)
+    return casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST), votes.read_resolutions(ES11_6)
 
 
 @pytest.fixture(scope="module")
 def small(scenarios):
     b, h, res = scenarios
-    return calibrate.run(b, h, res, draws=1500, replicates=2, quantile=0.05, seed=11, verify_replicates=4)
+    return calibrate.run_abc(b, h, res, draws=1500, replicates=2, quantile=0.05, seed=11, verify_replicates=4)
 
 
 def test_every_fitted_parameter_has_a_prior_range_from_the_data(scenarios):
@@ -73,8 +69,8 @@ def test_calibration_learns_that_neutrality_shows_as_absence(small):
 
 def test_same_seed_gives_identical_calibration(scenarios):
     b, h, res = scenarios
-    a = calibrate.run(b, h, res, draws=60, replicates=1, quantile=0.2, seed=5, verify_replicates=2)
-    c = calibrate.run(b, h, res, draws=60, replicates=1, quantile=0.2, seed=5, verify_replicates=2)
+    a = calibrate.run_abc(b, h, res, draws=60, replicates=1, quantile=0.2, seed=5, verify_replicates=2)
+    c = calibrate.run_abc(b, h, res, draws=60, replicates=1, quantile=0.2, seed=5, verify_replicates=2)
     pd.testing.assert_frame_equal(a.draws, c.draws)
     assert a.summary["parameters"] == c.summary["parameters"]
 
@@ -93,8 +89,27 @@ def test_hinge_losses_are_zero_past_the_tolerance_and_grow_below_it():
 
 def test_calibrate_cli_writes_accepted_sets_with_distances_and_a_summary(tmp_path, capsys):
     out = tmp_path / "cal"
-    code = main(["calibrate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
-                 "--draws", "80", "--replicates", "1", "--quantile", "0.25", "--seed", "3", "--out", str(out)])
+    code = main(
+        [
+            "calibrate",
+            "--baseline",
+            str(BASELINE),
+            "--hindcast",
+            str(HINDCAST),
+            "--resolutions",
+            str(ES11_6),
+            "--draws",
+            "80",
+            "--replicates",
+            "1",
+            "--quantile",
+            "0.25",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     acc = pd.read_csv(out / "accepted.csv")
@@ -107,8 +122,21 @@ def test_calibrate_cli_writes_accepted_sets_with_distances_and_a_summary(tmp_pat
 
 
 def test_calibrate_rejects_a_bad_quantile_with_exit_2(capsys):
-    code = main(["calibrate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
-                 "--quantile", "0", "--draws", "10"])
+    code = main(
+        [
+            "calibrate",
+            "--baseline",
+            str(BASELINE),
+            "--hindcast",
+            str(HINDCAST),
+            "--resolutions",
+            str(ES11_6),
+            "--quantile",
+            "0",
+            "--draws",
+            "10",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "quantile must be in (0, 1]" in err and len(err.strip().splitlines()) == 1
 
@@ -121,18 +149,20 @@ def test_settings_are_checked_before_any_file_is_read(tmp_path, capsys):
 
 def test_a_fitted_vote_no_scenario_can_check_is_refused(scenarios):
     b, h, _ = scenarios
-    old = observables.Resolution("OLD", dt.date(2020, 6, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
-    with pytest.raises(CasimError, match="resolution OLD: its fitted votes, dated 2020-06-01 .*outside the horizons of both"):
-        calibrate.run(b, h, (old,), draws=10, replicates=1)
+    old = votes.Resolution("OLD", dt.date(2020, 6, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
+    with pytest.raises(
+        CasimError, match="resolution OLD: its fitted votes, dated 2020-06-01 .*outside the horizons of both"
+    ):
+        calibrate.run_abc(b, h, (old,), draws=10, replicates=1)
 
 
 def test_calibration_needs_a_fitted_vote_check_not_just_a_record(scenarios):
     b, h, res = scenarios
-    projected_only = tuple(observables.Resolution(r.id, r.date, r.kind, role="fitted") for r in res)  # no observed votes
-    held = tuple(observables.Resolution(r.id, r.date, r.kind, observed=r.observed, role="held_out") for r in res)
+    projected_only = tuple(votes.Resolution(r.id, r.date, r.kind, role="fitted") for r in res)  # no observed votes
+    held = tuple(votes.Resolution(r.id, r.date, r.kind, observed=r.observed, role="held_out") for r in res)
     for texts in (projected_only, held):
         with pytest.raises(CasimError, match="no fitted vote check"):
-            calibrate.run(b, h, texts, draws=10, replicates=1)
+            calibrate.run_abc(b, h, texts, draws=10, replicates=1)
 
 
 def test_the_report_has_one_line_per_fitted_parameter_of_the_committed_run():
@@ -160,13 +190,13 @@ def test_shipped_baseline_and_vote_model_use_the_committed_calibration():
     sim, vote = calibrate.split({r["parameter"]: r["shipped"] for r in summary["parameters"]}, b.states)
     for path, v in sim.items():
         assert b.values[path] == pytest.approx(v, abs=5e-4), path
-    coeffs = observables.vote_data().defaults()
+    coeffs = votes.vote_data().defaults()
     for k, v in vote.items():
         assert coeffs[k] == pytest.approx(v, abs=5e-4), k
     identified = [r for r in summary["parameters"] if r["identified"]]
     for r in identified:
         key = r["parameter"]
         if key.startswith("votes."):
-            p = observables.vote_data().parameters[key[len("votes."):]]
+            p = votes.vote_data().parameters[key[len("votes.") :]]
             assert p.tag == "C" and "docs/calibration_run/summary.json" in p.reason
     assert summary["shipped_point"]["failed"] == 0

@@ -13,17 +13,17 @@ also needs the mean paired change to exceed ``Z`` standard errors of that mean.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import SCENARIOS
 
 from casim import api, dynamics
+from casim.agents import Power
 from casim.model import CentralAsia
 from casim.scenario import load_scenario
 from casim.seeding import run_seeds
 
-SCENARIOS = Path(__file__).parents[1] / "scenarios"
 REPLICATES = 200
 SHARE_OF_REPLICATES = 0.95
 Z = 3.0
@@ -203,7 +203,7 @@ def test_afghan_spillover_lowers_china_stability_seeking_engagement_with_tajikis
         out = []
         for seed in seeds:
             model = CentralAsia(sc, rng=int(seed))
-            china = next(p for p in model.powers if p.name == "china")
+            china = next(p for p in model.agents_by_type[Power] if p.name == "china")
             total = 0.0
             for _ in range(sc.steps):
                 model.step()
@@ -259,5 +259,9 @@ def test_multipolar_turkish_and_iranian_ties_draw_kyrgyzstan_and_tajikistan_from
     grown, held = run("multipolar"), run("multipolar", shocks=False)
     assert grown.powers == ["russia", "west", "china", "turkey", "iran"]
     for s in ("KGZ", "TJK"):
-        assert_positive(held.share("russia")[:, K[s]] - grown.share("russia")[:, K[s]], f"{s}: fall of the Russian share")
-        assert_positive(grown.share("turkey")[:, K[s]] - held.share("turkey")[:, K[s]], f"{s}: rise of the Turkish share")
+        assert_positive(
+            held.share("russia")[:, K[s]] - grown.share("russia")[:, K[s]], f"{s}: fall of the Russian share"
+        )
+        assert_positive(
+            grown.share("turkey")[:, K[s]] - held.share("turkey")[:, K[s]], f"{s}: rise of the Turkish share"
+        )

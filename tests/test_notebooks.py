@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import NOTEBOOKS
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 TESTED_ELSEWHERE = {"validation.ipynb"}  # tests/test_validation.py executes it and checks its scorecard
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 BOOKS = [p for p in ALL if p.name not in TESTED_ELSEWHERE]
@@ -29,19 +27,9 @@ def code(nb) -> list[str]:
 
 
 def images(nb) -> int:
-    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-
-
-@pytest.fixture(scope="session")
-def kernel() -> str:
-    """The python3 kernel, registered for this interpreter if no kernelspec is installed yet."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if "python3" not in KernelSpecManager().find_kernel_specs():
-        from ipykernel.kernelspec import install
-
-        install(user=True)
-    return "python3"
+    return sum(
+        "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
 
 
 def test_the_expected_notebooks_are_shipped():

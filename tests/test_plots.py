@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib import colors as mcolors  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT
+from matplotlib import colors as mcolors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-import casim  # noqa: E402
-from casim import analysis, plots  # noqa: E402
-from casim.analysis import sensitivity  # noqa: E402
-from casim.analysis.summary import quarter_starts  # noqa: E402
-from casim.cli import main  # noqa: E402
+import casim
+from casim import analysis, figures
+from casim.analysis import sensitivity
+from casim.analysis.summary import quarter_starts
+from casim.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
 
 
@@ -56,7 +54,7 @@ def same_colour(a, b) -> bool:
 
 
 def test_trajectory_lines_are_the_table_medians_and_bands_its_5_95_quantiles(run_df):
-    fig = draw(plots.trajectories(run_df))
+    fig = draw(figures.trajectories_figure(run_df))
     dates = quarter_starts(short().dates())
     for state in ("KAZ", "TKM"):
         rows = run_df[run_df["state"] == state]
@@ -71,55 +69,68 @@ def test_trajectory_lines_are_the_table_medians_and_bands_its_5_95_quantiles(run
             for k, x in enumerate(matplotlib.dates.date2num(dates)):
                 ys = verts[np.isclose(verts[:, 0], x), 1]
                 assert np.isclose(ys.min(), lo[k]) and np.isclose(ys.max(), hi[k])
-            assert same_colour(line.get_color(), plots.POWER_COLOURS[p])
-            assert same_colour(band.get_facecolor()[0], plots.POWER_COLOURS[p])
+            assert same_colour(line.get_color(), figures.POWER_COLOURS[p])
+            assert same_colour(band.get_facecolor()[0], figures.POWER_COLOURS[p])
 
 
 def test_known_powers_keep_their_okabe_ito_colours_and_new_powers_in_one_table_never_share_one():
-    known = [plots.colour(p) for p in ("russia", "west", "china", "turkey", "iran")]
+    known = [figures.colour(p) for p in ("russia", "west", "china", "turkey", "iran")]
     assert len(set(known)) == 5 and set(known) <= OKABE_ITO
     new = ["gulf", "india", "caspian", "arctic", "pacific"]  # 'gulf' and 'india' hashed to the same colour before
     powers = ["russia", "gulf", "west", "india", "china", "caspian", "turkey", "arctic", "iran", "pacific"]
-    pal = plots.palette(powers)
+    pal = figures.palette(powers)
     assert [pal[p] for p in ("russia", "west", "china", "turkey", "iran")] == known
     assert len({pal[p] for p in new}) == len(new)
-    assert not {pal[p] for p in new} & {*known, plots.HEDGING_COLOUR}
-    assert [pal[p] for p in new] == list(plots.FALLBACK_COLOURS[: len(new)])  # in order of first appearance
-    assert plots.palette(powers) == pal and plots.colour("india", powers) == pal["india"]
-    assert "#F0E442" not in plots.FALLBACK_COLOURS  # yellow is too faint as a line on white
-    assert plots.colour("hedging") not in known
+    assert not {pal[p] for p in new} & {*known, figures.HEDGING_COLOUR}
+    assert [pal[p] for p in new] == list(figures.FALLBACK_COLOURS[: len(new)])  # in order of first appearance
+    assert figures.palette(powers) == pal and figures.colour("india", powers) == pal["india"]
+    assert "#F0E442" not in figures.FALLBACK_COLOURS  # yellow is too faint as a line on white
+    assert figures.colour("hedging") not in known
 
 
 @pytest.fixture(scope="module")
 def two_new_powers():
     """Two scenarios, the second with Turkey, Iran and two powers casim does not know."""
     new = {"gulf": {"exposure": {"UZB": {"investment": 0.08}}}, "india": {"exposure": {"KAZ": {"trade": 0.05}}}}
-    return analysis.run_scenarios([short("a"), short("b", powers={"turkey": {}, "iran": {}, **new})], replicates=4, seed=1)
+    return analysis.run_scenarios(
+        [short("a"), short("b", powers={"turkey": {}, "iran": {}, **new})], replicates=4, seed=1
+    )
 
 
 def test_every_figure_draws_each_power_in_its_colour(two_new_powers):
     df = two_new_powers
     powers = analysis.powers_of(df)
-    pal = plots.palette(powers)
+    pal = figures.palette(powers)
     assert len({pal[p] for p in powers}) == len(powers) == 7
-    fig = draw(plots.compare(df))
-    lines = [(ln.get_gid().split(":")[2], ln) for ax in fig.axes for ln in ax.lines if (ln.get_gid() or "").endswith(":median")]
+    fig = draw(figures.compare_figure(df))
+    lines = [
+        (ln.get_gid().split(":")[2], ln)
+        for ax in fig.axes
+        for ln in ax.lines
+        if (ln.get_gid() or "").endswith(":median")
+    ]
     assert {p for p, _ in lines} == set(powers)
     assert all(same_colour(ln.get_color(), pal[p]) for p, ln in lines)
-    fig = draw(plots.stacked(analysis.summary.one_scenario(df, "b")))
+    fig = draw(figures.stacked_figure(analysis.summary.one_scenario(df, "b")))
     layers = [c for ax in fig.axes for c in ax.collections if (c.get_gid() or "").endswith(":stack")]
     assert {c.get_label() for c in layers} == set(powers)
     assert all(same_colour(c.get_facecolor()[0], pal[c.get_label()]) for c in layers)
-    fig = draw(plots.differences(analysis.differences(df)))
-    marks = [(m.get_gid().split(":")[1], m) for ax in fig.axes for m in ax.lines if (m.get_gid() or "").endswith(":diff")]
+    fig = draw(figures.differences_figure(analysis.differences(df)))
+    marks = [
+        (m.get_gid().split(":")[1], m) for ax in fig.axes for m in ax.lines if (m.get_gid() or "").endswith(":diff")
+    ]
     assert {o for o, _ in marks} == {*powers, "hedging"}
     assert all(same_colour(m.get_color(), pal[o]) for o, m in marks)
 
 
 def test_difference_markers_and_intervals_sit_at_the_table_values_on_their_scenario_rows():
-    a, b, c = short("a"), short("b", powers={"west": {"sanctions": 1.0}}), short("c", powers={"china": {"economy": 1.0}})
+    a, b, c = (
+        short("a"),
+        short("b", powers={"west": {"sanctions": 1.0}}),
+        short("c", powers={"china": {"economy": 1.0}}),
+    )
     diff = analysis.differences(analysis.run_scenarios([a, b, c], replicates=5, seed=3))
-    fig = draw(plots.differences(diff))
+    fig = draw(figures.differences_figure(diff))
     assert "0-1 scale" in fig.axes[0].get_xlabel() and "hedging" in fig.axes[0].get_xlabel()
     checked = 0
     for ax in fig.axes:
@@ -141,7 +152,7 @@ def test_difference_markers_and_intervals_sit_at_the_table_values_on_their_scena
 
 
 def test_ternary_path_is_the_mean_path_and_the_cloud_the_runs_at_the_horizon(run_df):
-    fig = draw(plots.ternary(run_df, states=["UZB"]))
+    fig = draw(figures.ternary_figure(run_df, states=["UZB"]))
     path = analysis.mean_path(run_df, "UZB")
     line = by_gid(fig, "UZB:path")
     x, y = line.get_xdata(), line.get_ydata()
@@ -158,7 +169,7 @@ def test_ternary_path_is_the_mean_path_and_the_cloud_the_runs_at_the_horizon(run
 
 def test_more_than_three_powers_draw_a_stacked_chart_that_sums_to_one():
     df = casim.run(short("five", powers={"turkey": {}, "iran": {}}), replicates=3, seed=1)
-    fig = draw(plots.ternary(df, states=["KGZ"]))
+    fig = draw(figures.ternary_figure(df, states=["KGZ"]))
     assert not any(ax.name == "ternary" for ax in fig.axes)
     layers = [a for a in fig.axes[0].collections if a.get_gid() == "KGZ:stack"]
     assert [a.get_label() for a in layers] == ["russia", "west", "china", "turkey", "iran"]
@@ -169,7 +180,7 @@ def test_more_than_three_powers_draw_a_stacked_chart_that_sums_to_one():
 @pytest.fixture(scope="module")
 def grid_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep") / "grid"
-    casim.sweep(
+    casim.run_sweep(
         {
             "schema": 1,
             "scenario": str(ROOT / "scenarios" / "baseline.yaml"),
@@ -184,23 +195,23 @@ def grid_sweep(tmp_path_factory):
 
 
 def test_sweep_map_cells_show_the_response_grid(grid_sweep):
-    df, manifest = analysis.load(grid_sweep)
+    df, manifest = analysis.load_results(grid_sweep)
     x, y = "model.weights.institutions", "model.sanctions_weight"
     grid = analysis.response_grid(df, x, y, "KAZ", "dominant")
     assert {"russia", "west"} <= set(grid.to_numpy().ravel())  # the map has a frontier to show
-    fig = draw(plots.sweep_map(df, x, y, "KAZ"))
+    fig = draw(figures.sweep_map_figure(df, x, y, "KAZ"))
     mesh = by_gid(fig, "map")
     powers = analysis.powers_of(df)
     codes = np.asarray(mesh.get_array()).reshape(grid.shape)
     rgba = mesh.cmap(mesh.norm(codes))
     for (i, j), name in np.ndenumerate(grid.to_numpy()):
         assert codes[i, j] == powers.index(name)
-        assert same_colour(rgba[i, j][:3], plots.colour(name))
+        assert same_colour(rgba[i, j][:3], figures.colour(name))
     numeric = analysis.response_grid(df, x, y, "KAZ", "russia")
-    fig = draw(plots.sweep_map(df, x, y, "KAZ", outcome="russia"))
+    fig = draw(figures.sweep_map_figure(df, x, y, "KAZ", outcome="russia"))
     assert np.allclose(np.asarray(by_gid(fig, "map").get_array()).reshape(numeric.shape), numeric.to_numpy(float))
     line = analysis.response_line(df, x, "KAZ", "west")
-    fig = draw(plots.sweep_line(df, x, "KAZ"))
+    fig = draw(figures.sweep_line_figure(df, x, "KAZ"))
     assert np.allclose(by_gid(fig, "west:mean").get_ydata(), line["mean"])
 
 
@@ -224,8 +235,14 @@ def test_sensitivity_bars_are_the_indices_on_their_parameter_labels_first_parame
     """Widths are the indices; on screen each bar sits on its own tick label and the first parameter is on top, whatever the number of panels."""
     base = ishigami_indices()
     states = ["KAZ", "UZB", "KGZ", "TJK"][:panels]
-    idx = pd.concat([base.assign(state=s, outcome="russia", S1=base["S1"] * (k + 1) / 4, ST=base["ST"] * (k + 1) / 4) for k, s in enumerate(states)], ignore_index=True)
-    fig = draw(plots.sensitivity(idx, scenario="ishigami"))
+    idx = pd.concat(
+        [
+            base.assign(state=s, outcome="russia", S1=base["S1"] * (k + 1) / 4, ST=base["ST"] * (k + 1) / 4)
+            for k, s in enumerate(states)
+        ],
+        ignore_index=True,
+    )
+    fig = draw(figures.sensitivity_figure(idx, scenario="ishigami"))
     renderer = fig.canvas.get_renderer()
     assert "ishigami" in fig.get_suptitle()
     # one row of panels sharing the y axis: the first panel shows the labels for all
@@ -236,13 +253,21 @@ def test_sensitivity_bars_are_the_indices_on_their_parameter_labels_first_parame
             drawn = [b for b in ax.patches if b.get_gid() == f"{s}:russia:{col}"]
             want = idx[idx["state"] == s]
             assert np.allclose([b.get_width() for b in drawn], want[col])
-            assert all(same_colour(b.get_facecolor()[:3], plots.colour("russia")) for b in drawn)
+            assert all(same_colour(b.get_facecolor()[:3], figures.colour("russia")) for b in drawn)
             ys = [centre_y(b, renderer) for b in drawn]
             for y, param in zip(ys, want["parameter"]):
                 assert min(labels, key=lambda name: abs(labels[name] - y)) == param
             assert ys[0] > ys[1] > ys[2]  # x1 on top (screen y grows upward)
-    m = pd.DataFrame({"parameter": ["a", "b"], "mu": [1.0, -2.0], "mu_star": [1.0, 2.0], "mu_star_conf": [0.1, 0.2], "sigma": [0.0, 0.5]})
-    fig = draw(plots.sensitivity(m.assign(state="UZB", outcome="west")))
+    m = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "mu": [1.0, -2.0],
+            "mu_star": [1.0, 2.0],
+            "mu_star_conf": [0.1, 0.2],
+            "sigma": [0.0, 0.5],
+        }
+    )
+    fig = draw(figures.sensitivity_figure(m.assign(state="UZB", outcome="west")))
     assert np.allclose([b.get_width() for b in bars(fig, "UZB:west:mu_star")], [1.0, 2.0])
     assert np.allclose([b.get_width() for b in bars(fig, "UZB:west:sigma")], [0.0, 0.5])
 
@@ -255,11 +280,24 @@ def overlaps(fig, a, b) -> bool:
 @pytest.mark.parametrize("panels", [1, 3])
 def test_sensitivity_legend_and_axis_label_do_not_overlap_and_stay_in_the_figure(panels):
     base = ishigami_indices()
-    sobol_idx = pd.concat([base.assign(state=s, outcome=o) for s in ["KAZ", "UZB", "KGZ"][:panels] for o in ("russia", "hedging")], ignore_index=True)
-    morris_idx = pd.DataFrame({"parameter": ["a", "b"], "mu": [1.0, -2.0], "mu_star": [1.0, 2.0], "mu_star_conf": [0.1, 0.2], "sigma": [0.0, 0.5]})
-    morris_idx = pd.concat([morris_idx.assign(state=s, outcome="west") for s in ["KAZ", "UZB", "KGZ"][:panels]], ignore_index=True)
+    sobol_idx = pd.concat(
+        [base.assign(state=s, outcome=o) for s in ["KAZ", "UZB", "KGZ"][:panels] for o in ("russia", "hedging")],
+        ignore_index=True,
+    )
+    morris_idx = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "mu": [1.0, -2.0],
+            "mu_star": [1.0, 2.0],
+            "mu_star_conf": [0.1, 0.2],
+            "sigma": [0.0, 0.5],
+        }
+    )
+    morris_idx = pd.concat(
+        [morris_idx.assign(state=s, outcome="west") for s in ["KAZ", "UZB", "KGZ"][:panels]], ignore_index=True
+    )
     for idx in (sobol_idx, morris_idx):
-        fig = draw(plots.sensitivity(idx, scenario="x"))
+        fig = draw(figures.sensitivity_figure(idx, scenario="x"))
         (legend,) = fig.legends
         label = fig.findobj(lambda a: a.get_gid() == "xlabel")[0]
         assert label.get_text() and not overlaps(fig, legend, label)
@@ -268,9 +306,11 @@ def test_sensitivity_legend_and_axis_label_do_not_overlap_and_stay_in_the_figure
 
 
 def test_tornado_bars_run_from_the_scenario_to_each_end():
-    oat = analysis.one_at_a_time(short(), {"west.sanctions": (0.0, 1.0), "model.temperature": (0.3, 1.2)}, replicates=3, seed=2)
+    oat = analysis.one_at_a_time(
+        short(), {"west.sanctions": (0.0, 1.0), "model.temperature": (0.3, 1.2)}, replicates=3, seed=2
+    )
     t = analysis.tornado(oat, "KAZ", "west")
-    fig = draw(plots.tornado(t))
+    fig = draw(figures.tornado_figure(t))
     for level, col in (("low", "at_low"), ("high", "at_high")):
         drawn = bars(fig, level)
         assert np.allclose([b.get_x() + b.get_width() for b in drawn], t[col])
@@ -278,9 +318,9 @@ def test_tornado_bars_run_from_the_scenario_to_each_end():
 
 
 def test_discovery_draws_the_box_and_one_marker_per_grid_point_coloured_by_its_share_of_hits(grid_sweep):
-    df, manifest = analysis.load(grid_sweep)
+    df, manifest = analysis.load_results(grid_sweep)
     box = analysis.discover(df, "KAZ", "russia", problem=manifest["problem"])
-    fig = draw(plots.discovery(df, box))
+    fig = draw(figures.discovery_figure(df, box))
     rect = by_gid(fig, "box")
     px, py = box.most_restricted[:2]
     assert parameter_name(fig.axes[0].get_xlabel()) == px and parameter_name(fig.axes[0].get_ylabel()) == py
@@ -291,7 +331,7 @@ def test_discovery_draws_the_box_and_one_marker_per_grid_point_coloured_by_its_s
     assert f"coverage {box.coverage:.2f}" in fig.axes[0].get_title()
     # 5 x 5 grid points, 2 replicates each: 25 markers, each the share of its 2 runs that end Russia-dominant
     last = df[(df["date"] == "2030Q4") & (df["state"] == "KAZ")]
-    hit = (analysis.dominant(last) == "russia").astype(float)
+    hit = (analysis.dominant_partner(last) == "russia").astype(float)
     want = hit.groupby([last[px], last[py]]).mean()
     points = by_gid(fig, "points")
     xy = np.asarray(points.get_offsets())
@@ -322,16 +362,16 @@ def test_discovery_plots_the_two_parameters_the_box_narrows_most_not_the_first_t
     box = analysis.discover(df, "KAZ", "china", min_density=0.95, problem=problem)
     assert box.restricted == ["x.c", "x.a", "x.b"]  # column order
     assert box.most_restricted == ["x.b", "x.a", "x.c"]
-    fig = draw(plots.discovery(df, box))
+    fig = draw(figures.discovery_figure(df, box))
     assert parameter_name(fig.axes[0].get_xlabel()) == "x.b" and parameter_name(fig.axes[0].get_ylabel()) == "x.a"
 
 
 def test_titles_name_the_scenario_and_axes_carry_units(run_df):
-    for fig in (plots.trajectories(run_df), plots.stacked(run_df)):
+    for fig in (figures.trajectories_figure(run_df), figures.stacked_figure(run_df)):
         assert fig.get_suptitle().startswith("short:")
         for ax in fig.axes:
             assert "(quarter)" in ax.get_xlabel() and "fraction, 0-1" in ax.get_ylabel()
-    fig = plots.ternary(run_df)
+    fig = figures.ternary_figure(run_df)
     assert fig.get_suptitle().startswith("short:") and "fraction 0-1" in fig.get_suptitle()
 
 
@@ -341,11 +381,11 @@ CATEGORIES = {"state", "text and state"}  # axes of names, not quantities
 
 @pytest.fixture(scope="module")
 def vote_inputs():
-    from casim import observables
+    from casim import projection, votes
 
     sc = short()
-    texts = observables.read_resolutions(RESOLUTIONS / "unga_es11_6.yaml")
-    return sc, texts, observables.votes(sc, texts, replicates=10, seed=1)
+    texts = votes.read_resolutions(RESOLUTIONS / "unga_es11_6.yaml")
+    return sc, texts, projection.run_votes(sc, texts, replicates=10, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -357,82 +397,127 @@ def calibration_run():
 @pytest.fixture(scope="module")
 def posterior_fig(calibration_run):
     """The calibration's posterior figure, drawn once (28 panels)."""
-    return draw(plots.posterior(*calibration_run))
+    return draw(figures.posterior_figure(*calibration_run))
 
 
 FIGURES = {
-    "trajectories": lambda f: (plots.trajectories(f["run"]), "short"),
-    "ternary": lambda f: (plots.ternary(f["run"]), "short"),
-    "stacked": lambda f: (plots.stacked(f["run"]), "short"),
-    "compare": lambda f: (plots.compare(f["two"]), "b"),
-    "differences": lambda f: (plots.differences(analysis.differences(f["two"])), "b"),
-    "sweep_map": lambda f: (plots.sweep_map(f["grid"], *f["grid_xy"], "KAZ"), "baseline"),
-    "sweep_line": lambda f: (plots.sweep_line(f["grid"], f["grid_xy"][0], "KAZ"), "baseline"),
-    "sensitivity": lambda f: (plots.sensitivity(ishigami_indices().assign(state="KAZ", outcome="hedging"), scenario="ishigami"), "ishigami"),
-    "tornado": lambda f: (plots.tornado(analysis.tornado(analysis.one_at_a_time(short(), {"west.sanctions": (0.0, 1.0)}, replicates=2, seed=2), "KAZ", "west")), "short"),
-    "discovery": lambda f: (plots.discovery(f["grid"], analysis.discover(f["grid"], "KAZ", "russia")), "baseline"),
-    "votes": lambda f: (plots.votes(f["votes"][2], f["votes"][1], scenario="short"), "short"),
-    "vote_path": lambda f: (plots.vote_path(analysis.vote_path(f["run"], "peace_terms"), f["votes"][1]), "short"),
-    "posterior": lambda f: (f["posterior"], "hindcast-2021"),
+    "trajectories_figure": lambda f: (figures.trajectories_figure(f["run"]), "short"),
+    "ternary_figure": lambda f: (figures.ternary_figure(f["run"]), "short"),
+    "stacked_figure": lambda f: (figures.stacked_figure(f["run"]), "short"),
+    "compare_figure": lambda f: (figures.compare_figure(f["two"]), "b"),
+    "differences_figure": lambda f: (figures.differences_figure(analysis.differences(f["two"])), "b"),
+    "sweep_map_figure": lambda f: (figures.sweep_map_figure(f["grid"], *f["grid_xy"], "KAZ"), "baseline"),
+    "sweep_line_figure": lambda f: (figures.sweep_line_figure(f["grid"], f["grid_xy"][0], "KAZ"), "baseline"),
+    "sensitivity_figure": lambda f: (
+        figures.sensitivity_figure(ishigami_indices().assign(state="KAZ", outcome="hedging"), scenario="ishigami"),
+        "ishigami",
+    ),
+    "tornado_figure": lambda f: (
+        figures.tornado_figure(
+            analysis.tornado(
+                analysis.one_at_a_time(short(), {"west.sanctions": (0.0, 1.0)}, replicates=2, seed=2), "KAZ", "west"
+            )
+        ),
+        "short",
+    ),
+    "discovery_figure": lambda f: (
+        figures.discovery_figure(f["grid"], analysis.discover(f["grid"], "KAZ", "russia")),
+        "baseline",
+    ),
+    "votes_figure": lambda f: (figures.votes_figure(f["votes"][2], f["votes"][1], scenario="short"), "short"),
+    "vote_path_figure": lambda f: (
+        figures.vote_path_figure(analysis.vote_path(f["run"], "peace_terms"), f["votes"][1]),
+        "short",
+    ),
+    "posterior_figure": lambda f: (f["posterior"], "hindcast-2021"),
 }
 
 
 def test_the_title_and_units_test_covers_every_figure_function():
+    """Every public function of casim.figures' modules that returns a Figure is named *_figure, exported by the package, and in FIGURES."""
+    import importlib
     import inspect
+    import pkgutil
 
-    makers = {n for n, f in inspect.getmembers(plots, inspect.isfunction) if not n.startswith("_") and f.__module__ == plots.__name__ and str(inspect.signature(f).return_annotation) == "Figure"}
-    assert makers - {"render", "sweep"} == set(FIGURES)  # render and sweep return one of these
+    modules = [
+        figures,
+        *(importlib.import_module(f"{figures.__name__}.{m.name}") for m in pkgutil.iter_modules(figures.__path__)),
+    ]
+    makers = {
+        n
+        for m in modules
+        for n, f in inspect.getmembers(m, inspect.isfunction)
+        if not n.startswith("_")
+        and f.__module__ == m.__name__
+        and str(inspect.signature(f).return_annotation) == "Figure"
+    }
+    assert all(n.endswith("_figure") for n in makers), sorted(makers)
+    assert makers <= set(figures.__all__)
+    assert makers - {"render_figure", "sweep_figure"} == set(
+        FIGURES
+    )  # render_figure and sweep_figure return one of these
 
 
-@pytest.mark.parametrize("name", list(FIGURES))
-def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(name, run_df, two_new_powers, grid_sweep, vote_inputs, request):
-    grid, _ = analysis.load(grid_sweep)
-    inputs = {"run": run_df, "two": two_new_powers, "grid": grid, "grid_xy": ("model.weights.institutions", "model.sanctions_weight"), "votes": vote_inputs}
-    if name == "posterior":
+# the posterior's case draws its 28 panels (the posterior_fig fixture), about 5 s
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "posterior_figure" else n for n in FIGURES]
+)
+def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(
+    name, run_df, two_new_powers, grid_sweep, vote_inputs, request
+):
+    grid, _ = analysis.load_results(grid_sweep)
+    inputs = {
+        "run": run_df,
+        "two": two_new_powers,
+        "grid": grid,
+        "grid_xy": ("model.weights.institutions", "model.sanctions_weight"),
+        "votes": vote_inputs,
+    }
+    if name == "posterior_figure":
         inputs["posterior"] = request.getfixturevalue("posterior_fig")
     fig, scenario = FIGURES[name](inputs)
     draw(fig)
     title = fig.get_suptitle() or fig.axes[0].get_title()
     assert scenario in title, title
     labels = [t for f in (fig, *fig.subfigs) for t in (f.get_supxlabel(), f.get_supylabel())]
-    if name != "ternary":  # mpltern's corner labels name the power; the title gives the unit (test above)
+    if name != "ternary_figure":  # mpltern's corner labels name the power; the title gives the unit (test above)
         labels += [t for ax in fig.axes if ax.get_visible() for t in (ax.get_xlabel(), ax.get_ylabel())]
     labels = [t for t in labels if t]
-    assert labels or name == "ternary"
+    assert labels or name == "ternary_figure"
     assert all("(" in t and ")" in t or t in CATEGORIES for t in labels), labels
 
 
 def test_vote_bars_are_the_projected_probabilities_and_the_marker_the_recorded_vote(vote_inputs):
-    from casim import observables
+    from casim import votes
 
     sc, texts, table = vote_inputs
-    fig = draw(plots.votes(table, texts, scenario=sc.name))
+    fig = draw(figures.votes_figure(table, texts, scenario=sc.name))
     left = np.zeros(len(table))
-    for o in observables.OUTCOMES:
+    for o in votes.OUTCOMES:
         drawn = bars(fig, f"vote:{o}")
         assert np.allclose([b.get_width() for b in drawn], table[f"p_{o}"])
         assert np.allclose([b.get_x() for b in drawn], left)
-        assert all(same_colour(b.get_facecolor()[:3], plots.OUTCOME_COLOURS[o]) for b in drawn)
+        assert all(same_colour(b.get_facecolor()[:3], figures.OUTCOME_COLOURS[o]) for b in drawn)
         left += table[f"p_{o}"].to_numpy()
     recorded = texts[0].observed  # ES-11/6: every state's vote is on record
     marker = by_gid(fig, "recorded")
     for i, state in enumerate(table["state"]):
-        p = table.loc[i, [f"p_{o}" for o in observables.OUTCOMES]].to_numpy(float)
-        k = observables.OUTCOMES.index(recorded[state])
+        p = table.loc[i, [f"p_{o}" for o in votes.OUTCOMES]].to_numpy(float)
+        k = votes.OUTCOMES.index(recorded[state])
         assert marker.get_xdata()[i] == pytest.approx(p[:k].sum() + p[k] / 2) and marker.get_ydata()[i] == i
     assert fig.get_suptitle().startswith("short: ") and "ES-11/6 (2023Q1)" in fig.get_suptitle()
 
 
 def test_outcome_colours_are_distinct_and_used_by_no_power():
-    outcome = set(plots.OUTCOME_COLOURS.values())
+    outcome = set(figures.OUTCOME_COLOURS.values())
     assert len(outcome) == 4
-    assert not outcome & {*plots.POWER_COLOURS.values(), *plots.FALLBACK_COLOURS, plots.HEDGING_COLOUR}
+    assert not outcome & {*figures.POWER_COLOURS.values(), *figures.FALLBACK_COLOURS, figures.HEDGING_COLOUR}
 
 
 def test_vote_path_layers_stack_the_probabilities_and_mark_the_recorded_vote(run_df, vote_inputs):
     texts = vote_inputs[1]
     path = analysis.vote_path(run_df, "peace_terms")
-    fig = draw(plots.vote_path(path, texts))
+    fig = draw(figures.vote_path_figure(path, texts))
     rows = path[path["state"] == "KGZ"]
     layers = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "KGZ:votes"]
     assert len(layers) == 4
@@ -454,25 +539,27 @@ def test_posterior_histograms_count_the_accepted_draws_over_the_prior(calibratio
     fig = posterior_fig
     for row in summary["parameters"][:5] + [r for r in summary["parameters"] if r["identified"]]:
         name = row["parameter"]
-        counts, edges = np.histogram(accepted[name], bins=plots.POSTERIOR_BINS, range=(row["prior_low"], row["prior_high"]))
+        counts, edges = np.histogram(
+            accepted[name], bins=figures.POSTERIOR_BINS, range=(row["prior_low"], row["prior_high"])
+        )
         drawn = [b for ax in fig.axes for b in ax.patches if b.get_gid() == f"{name}:posterior"]
         assert np.allclose([b.get_height() for b in drawn], counts)
         assert np.allclose([b.get_x() for b in drawn], edges[:-1])
-        fill = plots.POSTERIOR_COLOURS["identified" if row["identified"] else "not identified"]
+        fill = figures.POSTERIOR_COLOURS["identified" if row["identified"] else "not identified"]
         assert all(same_colour(b.get_facecolor()[:3], fill) for b in drawn)
         assert by_gid(fig, f"{name}:shipped").get_xdata()[0] == pytest.approx(row["shipped"])
     assert not overlaps(fig, fig.legends[0], fig.findobj(lambda a: a.get_gid() == "xlabel")[0])
     with pytest.raises(casim.CasimError, match="no column for model.temperature"):
-        plots.posterior(accepted.drop(columns="model.temperature"), summary)
+        figures.posterior_figure(accepted.drop(columns="model.temperature"), summary)
 
 
 def test_save_writes_png_and_svg(run_df, tmp_path):
-    written = plots.save(plots.trajectories(run_df, states="KAZ"), tmp_path / "fig.png")
+    written = figures.save(figures.trajectories_figure(run_df, states="KAZ"), tmp_path / "fig.png")
     assert [p.name for p in written] == ["fig.png", "fig.svg"]
     assert (tmp_path / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (tmp_path / "fig.svg").read_text()[:2000]
     with pytest.raises(casim.CasimError, match="not .pdf"):
-        plots.save(plots.trajectories(run_df, states="KAZ"), tmp_path / "fig.pdf")
+        figures.save(figures.trajectories_figure(run_df, states="KAZ"), tmp_path / "fig.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -480,34 +567,103 @@ def baseline_small():
     return casim.run(ROOT / "scenarios" / "baseline.yaml", replicates=3, seed=1)
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_every_kind_renders_for_every_shipped_scenario(path, tmp_path, baseline_small):
-    sc = casim.load_scenario(path)
-    df = casim.run(sc, replicates=3, seed=1)
-    casim.sweep(
+# shipped scenario -> the figure kinds drawn on it (why: test_every_kind_renders_for_the_shipped_scenarios_it_branches_on)
+KIND_CASES = {
+    # three powers: ternary draws the simplex; the sweep kinds read a sweep's manifest (the only ones that do)
+    "baseline": ("trajectories", "ternary", "sweep", "sensitivity", "discovery"),
+    # five powers: ternary draws stacked shares instead; turkey and iran keep their fixed colours; compared with the
+    # baseline, differences keep outcomes only one side models
+    "multipolar": ("trajectories", "ternary", "compare", "differences"),
+    # a power declared only in the scenario file: a fallback colour, and four powers (stacked shares again)
+    "gulf_renewables": ("trajectories", "ternary", "compare", "differences"),
+    # other dates than the baseline's: compare spans both, differences are at each scenario's horizon
+    "hindcast_2021": ("compare", "differences"),
+}
+
+
+@pytest.fixture(scope="module")
+def baseline_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kinds") / "s"
+    casim.run_sweep(
         {
             "schema": 1,
-            "scenario": str(path),
+            "scenario": str(ROOT / "scenarios" / "baseline.yaml"),
             "design": {"method": "sobol", "n": 8, "seed": 1, "second_order": False},
             "parameters": {"model.weights.institutions": [0.0, 2.0], "model.temperature": [0.3, 1.2]},
             "replicates": 1,
-            "keep": {"dates": [sc.end]},
+            "keep": {"dates": ["2030Q4"]},
         },
-        out=tmp_path / "s",
+        out=out,
     )
-    swept, manifest = analysis.load(tmp_path / "s")
-    both = baseline_small if sc.name == "baseline" else analysis.compare.combine([baseline_small, df])
-    state = "KAZ"
-    for kind in plots.KINDS:
-        table = {"compare": both, "differences": both, "sweep": swept, "sensitivity": swept, "discovery": swept}.get(kind, df)
-        if kind in ("compare", "differences") and sc.name == "baseline":
-            continue
-        fig = draw(plots.render(kind, table, state=state, problem=manifest["problem"], design=manifest["design"]))
+    return analysis.load_results(out)
+
+
+def test_the_kind_cases_draw_every_figure_kind():
+    assert {k for kinds in KIND_CASES.values() for k in kinds} == set(figures.FIGURE_KINDS)
+    assert set(KIND_CASES["baseline"]) == {k for k, v in figures.FIGURE_KINDS.items() if v.fits != "comparison"}
+
+
+@pytest.mark.parametrize("case", list(KIND_CASES))
+def test_every_kind_renders_for_the_shipped_scenarios_it_branches_on(case, baseline_small, request):
+    """Each kind draws from the table it fits (FIGURE_KINDS), names the scenario, and takes the branch the case is here for.
+
+    Figure code branches on a scenario only through its powers (how many: the
+    ternary simplex needs exactly three; which: known powers keep fixed colours,
+    others take fallback ones; differences keep outcomes only one side models)
+    and its dates (compare's shared span, differences "at each scenario's
+    horizon"). So every kind is drawn once on the baseline (compare and
+    differences need a second scenario: the other cases are compared with the
+    baseline), and again only on the shipped scenarios that change one of
+    those: multipolar (five powers), gulf_renewables (a power declared only in
+    its file) and hindcast_2021 (other dates). The six other shipped scenarios
+    move the levers of the baseline's three powers over its dates: other numbers
+    through the same paths. The sweep kinds take no branch on the scenario.
+    """
+    df = baseline_small if case == "baseline" else casim.run(ROOT / "scenarios" / f"{case}.yaml", replicates=3, seed=1)
+    name = analysis.summary.scenarios_of(df)[0]
+    powers = analysis.powers_of(df)
+    pal = figures.palette(powers)
+    tables = {"scenario": df}
+    if case == "baseline":
+        tables["sweep"], manifest = request.getfixturevalue("baseline_sweep")
+        with pytest.raises(casim.CasimError, match="two or more scenarios"):
+            figures.render_figure("compare", df)
+    else:
+        tables["comparison"], manifest = analysis.compare.combine([baseline_small, df]), {}
+    for kind in KIND_CASES[case]:
+        table = tables[figures.FIGURE_KINDS[kind].fits]
+        fig = draw(
+            figures.render_figure(
+                kind, table, state="KAZ", problem=manifest.get("problem"), design=manifest.get("design")
+            )
+        )
         assert fig.axes, kind
         title = fig.get_suptitle() or fig.axes[0].get_title()
-        assert sc.name in title, (kind, title)
+        assert name in title, (kind, title)
+        if kind == "ternary":  # a simplex for three powers, else stacked shares of every power
+            assert [ax.name == "ternary" for ax in fig.axes] == [len(powers) == 3]
+            if len(powers) != 3:
+                layers = [c for c in fig.axes[0].collections if c.get_gid() == "KAZ:stack"]
+                assert [c.get_label() for c in layers] == powers
+                assert all(same_colour(c.get_facecolor()[0], pal[c.get_label()]) for c in layers)
+        if kind in ("trajectories", "compare"):  # every power of the table, each in its colour
+            shown = figures.palette(analysis.powers_of(table))
+            lines = {ln.get_gid(): ln for ax in fig.axes for ln in ax.lines if (ln.get_gid() or "").endswith(":median")}
+            assert {gid.split(":")[2] for gid in lines} == set(powers)
+            assert all(same_colour(ln.get_color(), shown[gid.split(":")[2]]) for gid, ln in lines.items())
+        if kind == "differences":  # the scenario's own powers are shown though the baseline lacks them
+            drawn = {
+                m.get_gid().split(":")[1] for ax in fig.axes for m in ax.lines if (m.get_gid() or "").endswith(":diff")
+            }
+            assert drawn == {*powers, "hedging"}
+            assert ("at each scenario's horizon" in title) == (case == "hindcast_2021"), title
+    if case == "gulf_renewables":
+        assert pal["gulf"] == figures.FALLBACK_COLOURS[0]
+    elif case != "baseline":
+        assert all(pal[p] == figures.POWER_COLOURS[p] for p in powers)
 
 
+@pytest.mark.slow
 def test_cli_compare_plot_and_sensitivity_write_their_files(tmp_path, capsys):
     base, tighten = ROOT / "scenarios" / "baseline.yaml", tmp_path / "tight.yaml"
     tighten.write_text(f"schema: 1\nextends: {base}\nname: tight\npowers:\n  west: {{sanctions: 1.0}}\n")
@@ -516,10 +672,20 @@ def test_cli_compare_plot_and_sensitivity_write_their_files(tmp_path, capsys):
     assert "tight" in out and "KAZ" in out
     diff = pd.read_csv(tmp_path / "cmp" / "differences.csv")
     assert set(diff["scenario"]) == {"tight"} and diff["paired"].all()
-    for name in ("compare.png", "compare.svg", "differences.png", "differences.svg", "results.parquet", "manifest.json"):
+    for name in (
+        "compare.png",
+        "compare.svg",
+        "differences.png",
+        "differences.svg",
+        "results.parquet",
+        "manifest.json",
+    ):
         assert (tmp_path / "cmp" / name).exists(), name
     assert json.loads((tmp_path / "cmp" / "manifest.json").read_text())["comparison"]["replicates"] == 4
-    assert main(["plot", str(tmp_path / "cmp"), "--kind", "compare", "--state", "KAZ", "--out", str(tmp_path / "c.svg")]) == 0
+    assert (
+        main(["plot", str(tmp_path / "cmp"), "--kind", "compare", "--state", "KAZ", "--out", str(tmp_path / "c.svg")])
+        == 0
+    )
     assert (tmp_path / "c.png").exists() and (tmp_path / "c.svg").exists()
     assert main(["plot", str(tmp_path / "cmp"), "--kind", "differences", "--state", "KAZ"]) == 0
     assert (tmp_path / "cmp" / "figures" / "differences.svg").exists()
@@ -529,12 +695,17 @@ def test_cli_compare_plot_and_sensitivity_write_their_files(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--scenario" in err and "baseline, tight" in err
     for kind in ("trajectories", "ternary"):
-        assert main(["plot", str(tmp_path / "cmp"), "--kind", kind, "--scenario", "tight", "--out", str(tmp_path / kind)]) == 0
-        assert "<!-- tight: " in (tmp_path / f"{kind}.svg").read_text()  # matplotlib keeps each text as a comment; the title names the scenario
+        assert (
+            main(["plot", str(tmp_path / "cmp"), "--kind", kind, "--scenario", "tight", "--out", str(tmp_path / kind)])
+            == 0
+        )
+        assert (
+            "<!-- tight: " in (tmp_path / f"{kind}.svg").read_text()
+        )  # matplotlib keeps each text as a comment; the title names the scenario
     assert main(["plot", str(tmp_path / "cmp"), "--kind", "ternary", "--scenario", "tigth"]) == 2
     assert "did you mean" in capsys.readouterr().err
 
-    casim.sweep(
+    casim.run_sweep(
         {
             "schema": 1,
             "scenario": str(base),
@@ -565,7 +736,21 @@ def test_cli_bad_input_is_one_line_and_exit_2(run_df, tmp_path, capsys):
     assert main(["plot", str(tmp_path / "nowhere"), "--kind", "ternary"]) == 2
 
 
-def test_cli_lists_the_same_figure_kinds_as_plots():
-    from casim.cli import plot as cli_plot
+def test_cli_offers_the_figure_kinds_and_builds_its_parser_without_matplotlib():
+    import argparse
+    import subprocess
+    import sys
 
-    assert cli_plot.KINDS == plots.KINDS
+    from casim.cli import parser
+
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    kind = next(a for a in sub.choices["plot"]._actions if a.dest == "kind")
+    assert tuple(kind.choices) == tuple(figures.FIGURE_KINDS)
+    for k, v in figures.FIGURE_KINDS.items():
+        assert v.draw is getattr(figures, v.function) and v.function in figures.__all__, k
+        assert v.fits in ("scenario", "comparison", "sweep"), k
+    # casim.figures loads its figure modules on first use, so the registry alone costs every command nothing
+    probe = "import sys; from casim.cli import parser; parser(); print(sorted(m for m in ('matplotlib', 'SALib', 'scipy') if m in sys.modules))"
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import BASELINE, ROOT
 
 import casim
 from casim import dynamics
@@ -16,8 +18,6 @@ from casim.cli import main
 from casim.scenario import load_scenario, scenario_from_dict
 from casim.schedule import timelines
 
-ROOT = Path(__file__).parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
 CORE = ["scenario", "run", "replicate", "seed", "step", "date", "state", "russia", "west", "china", "hedging"]
 
 
@@ -47,7 +47,9 @@ def test_run_writes_parquet_table_and_manifest(tmp_path, capsys):
 
 def test_run_csv_format_and_mesa_engine(tmp_path):
     out = tmp_path / "o"
-    assert main(["run", str(BASELINE), "--replicates", "2", "--format", "csv", "--engine", "mesa", "--out", str(out)]) == 0
+    assert (
+        main(["run", str(BASELINE), "--replicates", "2", "--format", "csv", "--engine", "mesa", "--out", str(out)]) == 0
+    )
     df = pd.read_csv(out / "results.csv")
     assert list(df.columns) == CORE
     assert json.loads((out / "manifest.json").read_text())["engine"] == "mesa"
@@ -133,6 +135,7 @@ def test_a_power_added_in_yaml_gets_a_column(tmp_path):
 
 def test_check_accepts_every_shipped_scenario(capsys):
     files = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
+    assert len(files) >= 10  # the baseline, the hindcast, the alternatives and the extensions
     assert main(["check", *files]) == 0
     assert capsys.readouterr().out.count(": ok") == len(files)
 
@@ -147,10 +150,12 @@ def test_schema_prints_json_schema_for_editors(capsys):
 
 def test_scenario_is_frozen():
     sc = load_scenario(BASELINE)
-    with pytest.raises(Exception):
-        sc.seed = 3  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        sc.values["west.sanctions"] = 1.0  # type: ignore[index]
+    seed, sanctions = sc.seed, sc.values["west.sanctions"]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'seed'"):
+        sc.seed = seed + 1  # type: ignore[misc]
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        sc.values["west.sanctions"] = sanctions + 0.1  # type: ignore[index]
+    assert sc.seed == seed and sc.values["west.sanctions"] == sanctions
 
 
 def test_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
@@ -193,8 +198,13 @@ def test_a_later_dated_shock_wins_whatever_the_file_order(tmp_path):
 
 def test_a_ramp_longer_than_the_horizon_stops_part_way():
     sc = scenario_from_dict(
-        {"schema": 1, "name": "t", "end": "2023Q4", "powers": {"west": {"sanctions": 0.0}},
-         "shocks": [{"at": "2023Q3", "ramp": {"west.sanctions": 1.0}, "over": 10}]}
+        {
+            "schema": 1,
+            "name": "t",
+            "end": "2023Q4",
+            "powers": {"west": {"sanctions": 0.0}},
+            "shocks": [{"at": "2023Q3", "ramp": {"west.sanctions": 1.0}, "over": 10}],
+        }
     )
     np.testing.assert_allclose(timelines(sc)["west.sanctions"], [0.0, 0.0, 0.1, 0.2])
 
@@ -210,11 +220,17 @@ def test_set_overrides_top_level_keys():
     assert (sc.seed, sc.end, sc.replicates, sc.steps) == (7, "2031Q2", 3, 33)
 
 
-def test_scenarios_do_not_share_list_parameters():
-    a = load_scenario(BASELINE)
-    b = load_scenario(BASELINE)
-    assert isinstance(a.values["west.sanctions_target"], tuple)
-    assert a.values["west.sanctions_target"] is not None and b.values["west.sanctions_target"] == ("russia",)
+def test_scenarios_do_not_share_list_parameters(tmp_path):
+    """A list parameter is held as a tuple, so no scenario can change it in place under another one."""
+    f = tmp_path / "wider.yaml"
+    f.write_text("schema: 1\nname: wider\npowers: {west: {sanctions_target: [russia, china]}}\n")
+    a, b = load_scenario(f), load_scenario(BASELINE)
+    assert a.values["west.sanctions_target"] == ("russia", "china")  # the YAML list, as a tuple
+    with pytest.raises(AttributeError):
+        a.values["west.sanctions_target"].append("iran")  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        b.values["west.sanctions_target"].append("china")  # type: ignore[attr-defined]
+    assert b.values["west.sanctions_target"] == ("russia",) == load_scenario(BASELINE).values["west.sanctions_target"]
 
 
 def test_a_table_of_the_other_format_is_not_read_stale(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from helpers import one_line_error as assert_one_line_error
 
 from casim.cli import main
 
@@ -22,14 +23,6 @@ def run_check(tmp_path, capsys, text: str, name: str = "s.yaml", extra: dict[str
     code = main(["check", str(path)])
     err = capsys.readouterr().err
     return code, err, str(path)
-
-
-def assert_one_line_error(code, err):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("casim: error: ")
-    assert "Traceback" not in err
 
 
 def test_malformed_yaml_names_line(tmp_path, capsys):
@@ -79,9 +72,7 @@ def test_unknown_power_names_nearest(tmp_path, capsys):
 
 
 def test_unknown_power_in_shock_path(tmp_path, capsys):
-    code, err, path = run_check(
-        tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {wset.sanctions: 0.9}\n"
-    )
+    code, err, path = run_check(tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {wset.sanctions: 0.9}\n")
     assert_one_line_error(code, err)
     assert f"{path}:4" in err and "'west.sanctions'" in err
 
@@ -93,7 +84,9 @@ def test_shock_date_outside_horizon(tmp_path, capsys):
 
 
 def test_shock_value_out_of_range(tmp_path, capsys):
-    code, err, path = run_check(tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {region.afghan_threat: 3}\n")
+    code, err, path = run_check(
+        tmp_path, capsys, BASE + "shocks:\n  - at: 2024Q1\n    set: {region.afghan_threat: 3}\n"
+    )
     assert_one_line_error(code, err)
     assert "region.afghan_threat" in err and "out of range" in err
 
@@ -106,7 +99,10 @@ def test_bad_quarter_label(tmp_path, capsys):
 
 def test_extends_cycle(tmp_path, capsys):
     code, err, path = run_check(
-        tmp_path, capsys, BASE + "extends: b.yaml\n", name="a.yaml",
+        tmp_path,
+        capsys,
+        BASE + "extends: b.yaml\n",
+        name="a.yaml",
         extra={"b.yaml": "schema: 1\nname: b\nextends: a.yaml\n"},
     )
     assert_one_line_error(code, err)
@@ -218,17 +214,26 @@ def test_a_tie_to_itself_is_refused_with_its_line(tmp_path, capsys):
     assert f"{path}:" in err and "no tie to itself" in err
 
 
-@pytest.mark.parametrize("text", ["model: {coupling: .inf}\n", "model: {noise: .nan}\n", "seed: true\n",
-                                  "shocks:\n  - {at: 2024Q1, set: {west.sanctions: '0.5'}}\n",
-                                  "model: {temperature: 1.0e-310}\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model: {coupling: .inf}\n",
+        "model: {noise: .nan}\n",
+        "seed: true\n",
+        "shocks:\n  - {at: 2024Q1, set: {west.sanctions: '0.5'}}\n",
+        "model: {temperature: 1.0e-310}\n",
+    ],
+)
 def test_non_numbers_infinities_and_tiny_temperatures_are_refused(tmp_path, capsys, text):
     code, err, path = run_check(tmp_path, capsys, BASE + text)
     assert_one_line_error(code, err)
     assert f"{path}:" in err
 
 
-@pytest.mark.parametrize("text, message", [("null: 3\n", "None"), ("1: 3\n", "not a name"),
-                                           ("x: &a {b: *a}\n", "aliases"), ("powers: [russia]\n", "powers")])
+@pytest.mark.parametrize(
+    "text, message",
+    [("null: 3\n", "None"), ("1: 3\n", "not a name"), ("x: &a {b: *a}\n", "aliases"), ("powers: [russia]\n", "powers")],
+)
 def test_odd_yaml_keys_and_aliases_are_one_line_errors(tmp_path, capsys, text, message):
     code, err, path = run_check(tmp_path, capsys, BASE + text)
     assert_one_line_error(code, err)
@@ -237,13 +242,17 @@ def test_odd_yaml_keys_and_aliases_are_one_line_errors(tmp_path, capsys, text, m
 
 @pytest.mark.parametrize("power", ["seed", "powers", "end"])
 def test_power_names_that_clash_with_keys_are_refused(tmp_path, capsys, power):
-    code, err, path = run_check(tmp_path, capsys, BASE + f"powers:\n  {power}:\n    exposure: {{KAZ: {{trade: 0.1}}}}\n")
+    code, err, path = run_check(
+        tmp_path, capsys, BASE + f"powers:\n  {power}:\n    exposure: {{KAZ: {{trade: 0.1}}}}\n"
+    )
     assert_one_line_error(code, err)
     assert "power name" in err
 
 
-@pytest.mark.parametrize("setting, message", [("name=2023-02-30", "not a valid date"), ("model.noise.x=1", "cannot set"),
-                                              ("shocks.0.at=2025Q1", "cannot set")])
+@pytest.mark.parametrize(
+    "setting, message",
+    [("name=2023-02-30", "not a valid date"), ("model.noise.x=1", "cannot set"), ("shocks.0.at=2025Q1", "cannot set")],
+)
 def test_bad_set_values_are_one_line_errors(tmp_path, capsys, setting, message):
     path = tmp_path / "s.yaml"
     path.write_text(BASE + "model: {noise: 0.1}\nshocks:\n  - {at: 2024Q1, set: {west.sanctions: 0.9}}\n")

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import SCENARIOS, SHIPPED
 
 import casim
-from casim import calibration
+from casim import sources
 from casim.cli import main
+from casim.quarters import parse_quarter
 from casim.scenario import load_scenario
 from casim.seeding import run_seeds
-from casim.timeline import parse_quarter
 
-SCENARIOS = Path(__file__).parents[1] / "scenarios"
-SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 ALTERNATIVES = [
     "sanctions_tighten",
     "russian_downturn",
@@ -81,7 +79,7 @@ def test_scenario_description_quotes_the_article(name):
 def test_multipolar_adds_turkey_and_iran_with_exposures_from_the_data_file():
     sc = load_scenario(SCENARIOS / "multipolar.yaml")
     assert sc.powers == ("russia", "west", "china", "turkey", "iran")
-    data = calibration.load()
+    data = sources.load()
     assert {"turkey", "iran"} <= set(data.known_powers)
     assert sc.values["turkey.exposure.TJK.trade"] == data.value("trade_share", "TJK", "turkey") > 0
     assert sc.values["iran.exposure.TJK.society"] == data.value("kin_ties", "TJK", "iran") > 0
@@ -92,7 +90,7 @@ def test_gulf_power_declared_only_in_yaml_runs_with_its_own_column(tmp_path, cap
     """A power neither the code nor the data file knows: its exposures come from the scenario file alone."""
     path = SCENARIOS / "gulf_renewables.yaml"
     sc = load_scenario(path)
-    assert "gulf" not in calibration.load().known_powers
+    assert "gulf" not in sources.load().known_powers
     assert sc.powers == ("russia", "west", "china", "gulf")
     assert sc.values["gulf.exposure.UZB.investment"] == 0.085
     assert sc.values["gulf.exposure.KAZ.investment"] == 0.0  # not declared: no tie

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 import casim
 from casim.cli import main
@@ -15,7 +15,6 @@ from casim.sweep import executors
 
 distributed = pytest.importorskip("distributed")
 
-ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 BODY = """\
 design: {method: sobol, n: 8, seed: 1, second_order: false}
@@ -33,12 +32,16 @@ keep: {dates: [2030Q4]}
 def test_dask_local_cluster_gives_the_serial_results_bit_for_bit(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
-    casim.sweep(path, out=tmp_path / "serial")
+    casim.run_sweep(path, out=tmp_path / "serial")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
-        outcome = casim.sweep(path, out=tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address)
+        outcome = casim.run_sweep(path, out=tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address)
     assert outcome.complete and outcome.pool.startswith("Dask scheduler tcp://127.0.0.1:")
     for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
         assert f.read_bytes() == (tmp_path / "dask" / "chunks" / f.name).read_bytes(), f.name
@@ -50,8 +53,8 @@ def test_dask_local_cluster_gives_the_serial_results_bit_for_bit(tmp_path):
 def test_executor_dask_without_a_scheduler_starts_a_local_cluster_with_the_serial_results(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
-    casim.sweep(path, out=tmp_path / "serial")
-    outcome = casim.sweep(path, out=tmp_path / "dask", executor="dask", workers=2)
+    casim.run_sweep(path, out=tmp_path / "serial")
+    outcome = casim.run_sweep(path, out=tmp_path / "dask", executor="dask", workers=2)
     assert outcome.complete and outcome.pool == "Dask LocalCluster (2 workers)"
     for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
         assert f.read_bytes() == (tmp_path / "dask" / "chunks" / f.name).read_bytes(), f.name
@@ -59,10 +62,17 @@ def test_executor_dask_without_a_scheduler_starts_a_local_cluster_with_the_seria
 
 def test_the_window_of_a_dask_executor_follows_the_clusters_threads(monkeypatch):
     monkeypatch.setattr(executors, "RECOUNT_S", 0.05)
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-    ) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
         for given in (client.get_executor(), client):  # an executor, or the Client itself
             with executors.open_pool(given) as pool:
                 assert pool.inflight() == 2
@@ -85,7 +95,9 @@ def test_an_unreachable_scheduler_is_a_one_line_error_and_leaves_no_store(tmp_pa
     code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", f"tcp://127.0.0.1:{port}"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert len(err) == 1 and err[0].startswith(f"casim: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert len(err) == 1 and err[0].startswith(
+        f"casim: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"
+    )
     assert not (tmp_path / "o").exists()
 
 

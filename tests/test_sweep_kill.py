@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 import casim
 from casim.cli import main
 from casim.sweep import store as stores
 
-ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 BODY = """\
 design: {method: lhs, n: 80, seed: 3}
@@ -37,7 +37,7 @@ def reference(tmp_path_factory):
     d = tmp_path_factory.mktemp("sweep")
     path = d / "sweep.yaml"
     path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
-    casim.sweep(path, out=d / "straight")
+    casim.run_sweep(path, out=d / "straight")
     return path, d / "straight"
 
 

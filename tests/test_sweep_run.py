@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 import casim
 from casim import api, seeding
 from casim.cli import main
 from casim.errors import CasimError
 from casim.scenario import load_scenario
+from casim.sweep import plan_info
 from casim.sweep import store as stores
-from casim.sweep.runner import plan_info
 
-ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 GRID = """\
@@ -48,7 +48,7 @@ def by_run(df: pd.DataFrame) -> pd.DataFrame:
 
 def test_results_carry_the_core_columns_the_point_and_the_swept_values(tmp_path):
     out = tmp_path / "out"
-    outcome = casim.sweep(write_sweep(tmp_path), out=out)
+    outcome = casim.run_sweep(write_sweep(tmp_path), out=out)
     df = casim.read_results(out)
     sc = load_scenario(BASELINE)
     core = ["scenario", "run", "replicate", "seed", "step", "date", "state", *sc.powers, "hedging"]
@@ -67,30 +67,37 @@ def test_results_carry_the_core_columns_the_point_and_the_swept_values(tmp_path)
         "names": ["west.sanctions", "russia.economy"],
         "bounds": [[0.0, 1.0], [0.4, 1.2]],
     }
-    assert manifest["design"]["method"] == "grid" and manifest["chunks"] == {**manifest["chunks"], "size": 5, "count": 3}
+    assert manifest["design"]["method"] == "grid" and manifest["chunks"] == {
+        **manifest["chunks"],
+        "size": 5,
+        "count": 3,
+    }
     # the chunks folder is a Parquet dataset pandas reads directly
     assert by_run(pd.read_parquet(out / "chunks")).equals(by_run(df))
 
 
 def test_each_run_equals_a_single_simulation_with_its_values_and_seed(tmp_path):
     out = tmp_path / "out"
-    casim.sweep(write_sweep(tmp_path), out=out)
+    casim.run_sweep(write_sweep(tmp_path), out=out)
     df = casim.read_results(out)
     sc = load_scenario(BASELINE)
     for run in (0, 7, 11):
         rows = df[df["run"] == run]
         first = rows.iloc[0]
-        values = {"west.sanctions": np.array([first["west.sanctions"]]), "russia.economy": np.array([first["russia.economy"]])}
+        values = {
+            "west.sanctions": np.array([first["west.sanctions"]]),
+            "russia.economy": np.array([first["russia.economy"]]),
+        }
         traj = api.simulate(sc, np.array([first["seed"]]), values)
         np.testing.assert_array_equal(rows[list(sc.powers)].to_numpy(), traj.reshape(-1, len(sc.powers)))
 
 
 def test_summaries_keep_only_the_named_dates_with_the_dominant_partner(tmp_path):
     out = tmp_path / "out"
-    casim.sweep(write_sweep(tmp_path, GRID + "keep: {dates: [2026Q4, 2030Q4]}\n"), out=out)
+    casim.run_sweep(write_sweep(tmp_path, GRID + "keep: {dates: [2026Q4, 2030Q4]}\n"), out=out)
     df = casim.read_results(out)
     full_out = tmp_path / "full"
-    casim.sweep(write_sweep(tmp_path, GRID, "full.yaml"), out=full_out)
+    casim.run_sweep(write_sweep(tmp_path, GRID, "full.yaml"), out=full_out)
     full = casim.read_results(full_out)
     assert sorted(df["date"].astype(str).unique()) == ["2026Q4", "2030Q4"]
     assert len(df) == 12 * 2 * 5
@@ -118,7 +125,7 @@ def test_integer_and_categorical_parameters_run_as_their_own_scenarios(tmp_path)
         "  west.sanctions: {range: [0.2, 0.8], levels: 2}\n"
     )
     out = tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     df = casim.read_results(out)
     assert df["run"].nunique() == 16
     assert set(df["west.sanctions_target"]) == {'["russia"]', '["russia", "china"]'}
@@ -142,10 +149,10 @@ def test_integer_and_categorical_parameters_run_as_their_own_scenarios(tmp_path)
 
 def test_serial_local_processes_and_any_executor_give_identical_bytes(tmp_path):
     path = write_sweep(tmp_path)
-    casim.sweep(path, out=tmp_path / "serial")
-    casim.sweep(path, out=tmp_path / "procs", workers=2)
+    casim.run_sweep(path, out=tmp_path / "serial")
+    casim.run_sweep(path, out=tmp_path / "procs", workers=2)
     with ThreadPoolExecutor(3) as ex:
-        casim.sweep(path, out=tmp_path / "threads", executor=ex)
+        casim.run_sweep(path, out=tmp_path / "threads", executor=ex)
     for other in ("procs", "threads"):
         for f in sorted((tmp_path / "serial" / "chunks").iterdir()):
             assert f.read_bytes() == (tmp_path / other / "chunks" / f.name).read_bytes(), (other, f.name)
@@ -158,15 +165,17 @@ def test_a_mapping_in_the_file_format_runs_like_the_file(tmp_path):
     import yaml
 
     raw = yaml.safe_load(f"schema: 1\nscenario: {BASELINE}\n" + GRID)
-    casim.sweep(raw, out=tmp_path / "a")
-    casim.sweep(write_sweep(tmp_path), out=tmp_path / "b")
-    pd.testing.assert_frame_equal(casim.read_results(tmp_path / "a"), casim.read_results(tmp_path / "b"), check_exact=True)
+    casim.run_sweep(raw, out=tmp_path / "a")
+    casim.run_sweep(write_sweep(tmp_path), out=tmp_path / "b")
+    pd.testing.assert_frame_equal(
+        casim.read_results(tmp_path / "a"), casim.read_results(tmp_path / "b"), check_exact=True
+    )
 
 
 def test_mesa_engine_gives_the_ensembles_numbers(tmp_path):
     body = "design: {method: lhs, n: 3, seed: 2}\nparameters: {west.sanctions: [0, 1]}\nreplicates: 2\nseed: 4\n"
     path = write_sweep(tmp_path, body)
-    casim.sweep(path, out=tmp_path / "ens")
+    casim.run_sweep(path, out=tmp_path / "ens")
     assert main(["sweep", str(path), "--out", str(tmp_path / "mesa"), "--engine", "mesa"]) == 0
     a, b = casim.read_results(tmp_path / "ens"), casim.read_results(tmp_path / "mesa")
     assert json.loads((tmp_path / "mesa" / "manifest.json").read_text())["engine"] == "mesa"
@@ -177,7 +186,7 @@ def test_mesa_engine_gives_the_ensembles_numbers(tmp_path):
 def test_resume_runs_only_the_missing_chunks(tmp_path):
     path = write_sweep(tmp_path)
     out = tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     before = casim.read_results(out)
     chunks = sorted((out / "chunks").iterdir())
     kept = {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in chunks[1:]}
@@ -186,7 +195,7 @@ def test_resume_runs_only_the_missing_chunks(tmp_path):
     with pytest.raises(CasimError, match="incomplete"):
         casim.read_results(out)
     assert casim.read_results(out, partial=True)["run"].min() == 5
-    outcome = casim.sweep(path, out=out, resume=True)
+    outcome = casim.run_sweep(path, out=out, resume=True)
     assert (outcome.chunks_before, outcome.chunks_run, outcome.runs_run) == (2, 1, 5)
     for name, stamp in kept.items():
         f = out / "chunks" / name
@@ -198,7 +207,7 @@ def test_resume_runs_only_the_missing_chunks(tmp_path):
 def test_resume_refuses_a_changed_sweep_file(tmp_path, capsys):
     path = write_sweep(tmp_path)
     out = tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     path.write_text(path.read_text().replace("seed: 11", "seed: 12"))
     assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
     err = capsys.readouterr().err.strip()
@@ -207,7 +216,7 @@ def test_resume_refuses_a_changed_sweep_file(tmp_path, capsys):
 
 def test_a_store_made_by_another_sweep_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
-    casim.sweep(write_sweep(tmp_path), out=out)
+    casim.run_sweep(write_sweep(tmp_path), out=out)
     other = write_sweep(tmp_path, GRID.replace("levels: 3", "levels: 4"), "other.yaml")
     assert main(["sweep", str(other), "--out", str(out), "--resume"]) == 2
     assert "made by another sweep" in capsys.readouterr().err
@@ -273,7 +282,7 @@ def test_resume_where_there_is_no_store_is_refused(tmp_path, capsys, folder):
 
 def test_resume_refuses_another_engine(tmp_path, capsys):
     path, out = write_sweep(tmp_path), tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     assert main(["sweep", str(path), "--out", str(out), "--resume", "--engine", "mesa"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "started with --engine ensemble; resume it with the same engine" in err[0]
@@ -285,7 +294,7 @@ def test_resume_refuses_a_changed_scenario_file(tmp_path, capsys):
     path = tmp_path / "sweep.yaml"
     path.write_text(f"schema: 1\nscenario: {scen}\n" + GRID)
     out = tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     scen.write_text(scen.read_text() + "region: {integration: 2.5}\n")
     assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -295,7 +304,7 @@ def test_resume_refuses_a_changed_scenario_file(tmp_path, capsys):
 @pytest.mark.parametrize("package", ["casim", "numpy", "SALib"])
 def test_resume_refuses_a_store_started_with_another_version(tmp_path, capsys, package):
     path, out = write_sweep(tmp_path), tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     manifest = json.loads((out / "manifest.json").read_text())
     if package == "casim":
         manifest["casim_version"] = "0.0.1"
@@ -309,7 +318,7 @@ def test_resume_refuses_a_store_started_with_another_version(tmp_path, capsys, p
 
 def test_resume_refuses_a_design_that_differs_from_the_stored_one(tmp_path, capsys):
     path, out = write_sweep(tmp_path), tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     (out / "chunks" / "part-000002.parquet").unlink()
     design = pd.read_parquet(out / "design.parquet")
     design.loc[3, "west.sanctions"] += 1e-9  # as if SALib or numpy now drew another sample
@@ -322,7 +331,7 @@ def test_resume_refuses_a_design_that_differs_from_the_stored_one(tmp_path, caps
 
 def test_a_manifest_that_is_not_a_json_object_is_a_one_line_error(tmp_path, capsys):
     path, out = write_sweep(tmp_path), tmp_path / "out"
-    casim.sweep(path, out=out)
+    casim.run_sweep(path, out=out)
     (out / "manifest.json").write_text("[1, 2, 3]")
     assert main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -334,7 +343,7 @@ def test_a_manifest_that_is_not_a_json_object_is_a_one_line_error(tmp_path, caps
 def test_the_default_store_is_results_sweeps_and_the_sweep_name(tmp_path, monkeypatch):
     path = write_sweep(tmp_path, name="my-grid.yaml")
     monkeypatch.chdir(tmp_path)
-    outcome = casim.sweep(path)
+    outcome = casim.run_sweep(path)
     assert outcome.out == Path("results") / "sweeps" / "my-grid"
     assert casim.read_results(tmp_path / "results" / "sweeps" / "my-grid")["run"].nunique() == 12
 
@@ -369,11 +378,13 @@ class GatedThreads(ThreadPoolExecutor):
             self.live -= 1
 
 
-@pytest.mark.parametrize("threads, window, expected", [(4, None, 8), (4, 3, 3)], ids=["twice-the-threads", "window-given"])
+@pytest.mark.parametrize(
+    "threads, window, expected", [(4, None, 8), (4, 3, 3)], ids=["twice-the-threads", "window-given"]
+)
 def test_an_executor_passed_in_gets_a_window_sized_from_its_threads(tmp_path, threads, window, expected):
     path = write_sweep(tmp_path, GRID.replace("chunk: 5", "chunk: 1"))  # 12 chunks
     with GatedThreads(threads, gate_at=expected) as ex:
-        outcome = casim.sweep(path, out=tmp_path / "out", executor=ex, window=window)
+        outcome = casim.run_sweep(path, out=tmp_path / "out", executor=ex, window=window)
     assert outcome.complete and ex.submitted == 12
     assert ex.most == expected
 
@@ -459,7 +470,7 @@ def test_dry_run_prints_the_plan_the_sweep_reports_and_writes_nothing(tmp_path, 
     )
     assert not out.exists()
     started = []
-    casim.sweep(path, out=out, on_start=started.append)
+    casim.run_sweep(path, out=out, on_start=started.append)
     planned = plan_info(path, out=out)
     assert {k: started[0][k] for k in planned} == planned
     assert started[0]["done"] == 0 and started[0]["runs_todo"] == 12
@@ -469,3 +480,9 @@ def test_a_range_beyond_the_calibrated_one_is_noted(tmp_path, capsys):
     path = write_sweep(tmp_path, GRID.replace("west.sanctions: [0.0, 1.0]", "west.sanctions: [0.0, 1.5]"))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 0
     assert "beyond its calibrated range [0, 1]" in capsys.readouterr().err
+
+
+def test_casim_sweep_is_the_subpackage_and_run_sweep_the_function():
+    assert casim.sweep.store is stores
+    assert not callable(casim.sweep)
+    assert casim.run_sweep is casim.sweep.run_sweep

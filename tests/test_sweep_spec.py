@@ -6,15 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 from SALib.sample import latin, morris, sobol
 
 from casim.cli import main
 from casim.errors import CasimError
 from casim.sweep import load_sweep, make_design
 from casim.sweep.design import values as design_values
-from casim.sweep.runner import Plan
+from casim.sweep.plan import Plan
 
-ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 EXAMPLES = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
 
@@ -88,7 +88,9 @@ def test_sobol_sample_size_that_is_not_a_power_of_two_is_refused(tmp_path, capsy
     ],
 )
 def test_designs_the_method_cannot_make_are_refused(tmp_path, capsys, design, words):
-    path = write_sweep(tmp_path, f"design: {design}\nparameters: {{west.sanctions: [0, 1], russia.economy: [0.5, 1]}}\n")
+    path = write_sweep(
+        tmp_path, f"design: {design}\nparameters: {{west.sanctions: [0, 1], russia.economy: [0.5, 1]}}\n"
+    )
     assert words in cli_error(capsys, path)
 
 
@@ -98,7 +100,9 @@ def test_settings_of_the_whole_sweep_cannot_be_swept(tmp_path, capsys):
 
 
 def test_keep_date_outside_the_horizon_is_refused(tmp_path, capsys):
-    path = write_sweep(tmp_path, "design: {method: lhs, n: 4}\nparameters: {west.sanctions: [0, 1]}\nkeep: {dates: [2031Q4]}\n")
+    path = write_sweep(
+        tmp_path, "design: {method: lhs, n: 4}\nparameters: {west.sanctions: [0, 1]}\nkeep: {dates: [2031Q4]}\n"
+    )
     assert "outside the scenario's horizon 2023Q1..2030Q4" in cli_error(capsys, path)
 
 
@@ -184,7 +188,10 @@ def test_loading_a_missing_sweep_file_is_a_casim_error(tmp_path):
 
 @pytest.mark.parametrize(
     "cell, words",
-    [('"[russia, china"', "is not a YAML list of power names"), ('"!!python/object:os.system [ls]"', "is not a YAML list")],
+    [
+        ('"[russia, china"', "is not a YAML list of power names"),
+        ('"!!python/object:os.system [ls]"', "is not a YAML list"),
+    ],
     ids=["malformed-yaml", "python-tag"],
 )
 def test_bad_yaml_cells_of_a_csv_design_name_the_file_row_and_column(tmp_path, capsys, cell, words):
@@ -214,7 +221,9 @@ def test_csv_list_cells_become_categories_in_order_of_appearance(tmp_path):
     ids=["sobol", "lhs", "morris", "grid"],
 )
 def test_designs_too_large_to_plan_are_refused_before_sampling(tmp_path, capsys, design, points):
-    path = write_sweep(tmp_path, f"design: {design}\nparameters: {{west.sanctions: [0, 1], russia.economy: [0.5, 1]}}\n")
+    path = write_sweep(
+        tmp_path, f"design: {design}\nparameters: {{west.sanctions: [0, 1], russia.economy: [0.5, 1]}}\n"
+    )
     err = cli_error(capsys, path)
     assert points in err and "more than 10,000,000" in err
 
@@ -223,13 +232,19 @@ def test_designs_too_large_to_plan_are_refused_before_sampling(tmp_path, capsys,
     "set_block, line, words",
     [
         ("set: {west.sanction: 0.5}", 3, "set: unknown key 'powers.west.sanction'; did you mean 'sanctions'"),
-        ("set: {region.afghan_threat: 1.5}", 3, "set: region.afghan_threat: input should be less than or equal to 1 (got 1.5)"),
+        (
+            "set: {region.afghan_threat: 1.5}",
+            3,
+            "set: region.afghan_threat: input should be less than or equal to 1 (got 1.5)",
+        ),
         ("set:\n  model.noise: 0.01\n  nowhere.x: 1", 5, "set: unknown parameter 'nowhere.x'"),
     ],
     ids=["unknown-key", "out-of-range", "unknown-section"],
 )
 def test_errors_in_the_set_block_name_the_sweep_files_line(tmp_path, capsys, set_block, line, words):
-    path = write_sweep(tmp_path, f"{set_block}\ndesign: {{method: lhs, n: 4}}\nparameters: {{russia.economy: [0.5, 1]}}\n")
+    path = write_sweep(
+        tmp_path, f"{set_block}\ndesign: {{method: lhs, n: 4}}\nparameters: {{russia.economy: [0.5, 1]}}\n"
+    )
     err = cli_error(capsys, path)
     assert err.startswith(f"casim: error: {path}:{line}: ") and words in err and "--set" not in err
 
@@ -239,7 +254,10 @@ def test_errors_in_the_set_block_name_the_sweep_files_line(tmp_path, capsys, set
     [
         ('design: {method: lhs, n: "4"}', "design.n: input should be a valid integer (got '4')"),
         ('design: {method: lhs, n: 4}\nreplicates: "2"', "replicates: input should be a valid integer (got '2')"),
-        ('design: {method: sobol, n: 4, second_order: "no"}', "design.second_order: input should be a valid boolean (got 'no')"),
+        (
+            'design: {method: sobol, n: 4, second_order: "no"}',
+            "design.second_order: input should be a valid boolean (got 'no')",
+        ),
         ("design: {method: lhs, n: 4.0}", "design.n: input should be a valid integer (got 4.0)"),
     ],
     ids=["n-text", "replicates-text", "bool-text", "n-float"],
@@ -266,7 +284,9 @@ def test_shock_durations_are_capped_at_the_horizon(tmp_path, capsys):
     scen = tmp_path / "shocked.yaml"
     scen.write_text(SHOCKED.format(base=BASELINE))
     path = tmp_path / "s.yaml"
-    path.write_text(f"schema: 1\nscenario: {scen}\ndesign: {{method: lhs, n: 4}}\nparameters:\n  shocks.push.over: [1, 100000]\n")
+    path.write_text(
+        f"schema: 1\nscenario: {scen}\ndesign: {{method: lhs, n: 4}}\nparameters:\n  shocks.push.over: [1, 100000]\n"
+    )
     assert "shocks.push.over = 100000 is out of range [1, 31]" in cli_error(capsys, path)
 
 
@@ -299,17 +319,22 @@ def test_morris_levels_give_each_value_of_a_discrete_parameter_equal_weight(tmp_
         lo, hi = d.problem["bounds"][j]
         levels = p.decode(lo + grid * (hi - lo))  # what each of the six Morris levels decodes to
         assert np.bincount(levels - levels.min()).tolist() == [2, 2, 2], p.path
-        assert set(np.round(d.X[:, j], 12)) <= set(np.round(lo + grid * (hi - lo), 12))  # the sample sits on those levels
+        assert set(np.round(d.X[:, j], 12)) <= set(
+            np.round(lo + grid * (hi - lo), 12)
+        )  # the sample sits on those levels
         counts = np.bincount(p.codes(d.X[:, j]) - (p.low or 0))
         assert counts.min() / counts.max() > 0.85, counts  # 300 trajectories: each value about a third of the points
 
 
 def test_morris_levels_that_cannot_weigh_values_equally_are_refused(tmp_path, capsys):
     path = write_sweep(
-        tmp_path, "design: {method: morris, n: 4}\nparameters:\n  west.sanctions_target: {values: [[russia], [russia, china], [china]]}\n"
+        tmp_path,
+        "design: {method: morris, n: 4}\nparameters:\n  west.sanctions_target: {values: [[russia], [russia, china], [china]]}\n",
     )
     err = cli_error(capsys, path)
-    assert "num_levels 4 cannot give the 3 values of west.sanctions_target equal weight" in err and "num_levels: 6" in err
+    assert (
+        "num_levels 4 cannot give the 3 values of west.sanctions_target equal weight" in err and "num_levels: 6" in err
+    )
 
 
 def test_morris_spreads_its_levels_over_a_wide_integer_range(tmp_path):
@@ -320,6 +345,8 @@ def test_morris_spreads_its_levels_over_a_wide_integer_range(tmp_path):
 
 
 def test_a_sweep_of_more_chunks_than_a_store_holds_is_refused_with_the_chunk_to_use(tmp_path, capsys):
-    path = write_sweep(tmp_path, "design: {method: lhs, n: 4}\nparameters: {west.sanctions: [0, 1]}\nreplicates: 300000000\n")
+    path = write_sweep(
+        tmp_path, "design: {method: lhs, n: 4}\nparameters: {west.sanctions: [0, 1]}\nreplicates: 300000000\n"
+    )
     err = cli_error(capsys, path, "--dry-run")
     assert "1,200,000,000 runs make 1,171,875 chunks, more than 1,000,000; set 'chunk' to at least 1,200" in err

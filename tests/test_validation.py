@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import BASELINE, ES11_6, HELD_OUT, HINDCAST, NOTEBOOKS, ROOT, one_line_error
 
 import casim
-from casim import observables as obs
-from casim import validation
+from casim import measures, validation, votes
 from casim.cli import main
 from casim.errors import CasimError
-
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
-HINDCAST = ROOT / "scenarios" / "hindcast_2021.yaml"
-ES11_6 = ROOT / "scenarios" / "resolutions" / "unga_es11_6.yaml"
-HELD_OUT = ROOT / "scenarios" / "resolutions" / "unga_held_out.yaml"
-
-
-def one_line_error(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("casim: error: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 def validate(*extra: str) -> list[str]:
@@ -39,33 +25,30 @@ def test_casim_validate_passes_every_fitted_fact_on_the_shipped_scenarios(tmp_pa
     out = capsys.readouterr().out
     assert "FAIL" not in out, out
     assert code == 0
-    n = len(validation.checks(
-        {"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)},
-        obs.read_resolutions(ES11_6),
-    ))
+    n = len(
+        validation.checks(
+            {"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)},
+            votes.read_resolutions(ES11_6),
+        )
+    )
     assert out.count("PASS") == n
     assert f"{n}/{n} fitted checks pass" in out
     assert "held-out votes (out of sample" in out
 
 
-def test_without_the_repository_a_missing_default_file_is_a_one_line_error_naming_the_option(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(validation, "repository", lambda: None)  # as after `pip install .`
-    code = main(["validate"])
-    err = capsys.readouterr().err
-    assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "scenarios/baseline.yaml" in err and "pass --baseline FILE" in err
-    # given files, it needs nothing from the working directory but the default held-out file
-    code = main(["validate", "--baseline", str(BASELINE), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
-                 "--replicates", "2"])
-    err = capsys.readouterr().err
-    assert code == 2 and "pass --held-out FILE (or --held-out none)" in err
+def test_validate_reads_its_default_inputs_from_package_data_in_any_directory(tmp_path, monkeypatch, capsys):
+    """No repository needed: the shipped baseline, hindcast and resolution files come with the package."""
+    monkeypatch.chdir(tmp_path)  # an empty directory: nothing to find by climbing
+    code = main(["validate", "--replicates", "2", "--held-out", "none"])
+    out = capsys.readouterr().out
+    assert code in (0, 1), out  # 1 = a fact failed: a result, not a missing file
+    assert "scorecard: baseline and hindcast-2021" in out and "fitted checks pass" in out
 
 
 def test_scorecard_names_each_documented_fact_in_each_scenario():
     checks = validation.checks(
         {"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)},
-        obs.read_resolutions(ES11_6),
+        votes.read_resolutions(ES11_6),
     )
     ids = {c.id for c in checks}
     for fact in ("russia_top_two", "west_top", "china_top", "uzb_hedging"):
@@ -82,10 +65,24 @@ def test_validate_exits_1_when_a_fact_fails(tmp_path, capsys):
     bad = tmp_path / "no_west.yaml"
     bad.write_text(
         f"extends: {BASELINE}\nname: no-west\npowers:\n  west:\n    exposure:\n      KAZ: {{"
-        + ", ".join(f"{c}: 0.0" for c in channels) + "}\n"
+        + ", ".join(f"{c}: 0.0" for c in channels)
+        + "}\n"
     )
-    code = main(["validate", "--baseline", str(bad), "--hindcast", str(HINDCAST), "--resolutions", str(ES11_6),
-                 "--held-out", "none", "--replicates", "4"])
+    code = main(
+        [
+            "validate",
+            "--baseline",
+            str(bad),
+            "--hindcast",
+            str(HINDCAST),
+            "--resolutions",
+            str(ES11_6),
+            "--held-out",
+            "none",
+            "--replicates",
+            "4",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert any(line.startswith("FAIL") and "largest Western share" in line for line in out.splitlines())
@@ -100,8 +97,8 @@ def test_validate_bad_input_exits_2(tmp_path, capsys):
 def test_held_out_misses_are_reported_but_never_count_as_failures():
     b, h = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
     # a record the model cannot produce: Turkmenistan voting for a condemnation
-    impossible = obs.Resolution("X", dt.date(2022, 3, 2), "condemnation", observed={"TKM": "yes"}, role="held_out")
-    card = validation.scorecard(b, h, obs.read_resolutions(ES11_6) + (impossible,), replicates=3, seed=1)
+    impossible = votes.Resolution("X", dt.date(2022, 3, 2), "condemnation", observed={"TKM": "yes"}, role="held_out")
+    card = validation.scorecard(b, h, votes.read_resolutions(ES11_6) + (impossible,), replicates=3, seed=1)
     row = card[card["check"].str.startswith("vote:X:TKM")]
     assert len(row) == 1 and not row["passed"].iloc[0]
     assert row["scenario"].iloc[0] == h.name  # held-out texts are scored on the hindcast only
@@ -135,9 +132,15 @@ def test_above_median_margin_is_distance_to_second_highest_other():
     sc = _scenario()
     a = np.zeros((1, 2, 5, 3))
     # hedging rises with the spread of shares; UZB second most equidistant of five
-    rows = {"KAZ": [0.34, 0.33, 0.33], "KGZ": [0.9, 0.05, 0.05], "TJK": [0.8, 0.1, 0.1], "UZB": [0.4, 0.3, 0.3], "TKM": [0.5, 0.25, 0.25]}
+    rows = {
+        "KAZ": [0.34, 0.33, 0.33],
+        "KGZ": [0.9, 0.05, 0.05],
+        "TJK": [0.8, 0.1, 0.1],
+        "UZB": [0.4, 0.3, 0.3],
+        "TKM": [0.5, 0.25, 0.25],
+    }
     a[0, 1] = np.array([rows[s] for s in sc.states])
-    h = obs.hedging(a[0, 1])
+    h = measures.hedging(a[0, 1])
     m = validation.ordering_margin(_check("uzb_hedging", sc), a, sc)
     assert m == pytest.approx([h[3] - h[4]])  # UZB vs TKM, the 2nd largest among the others
     assert m[0] > 0 and h[3] > np.median(h)
@@ -158,11 +161,15 @@ def test_every_fact_cites_a_source_and_exposure_facts_are_listed_as_not_scored()
 
 def test_scorecard_table_can_be_written(tmp_path, capsys):
     out = tmp_path / "card.csv"
-    assert main(["validate", "--replicates", "3", "--out", str(out)]) in (0, 1)
-    capsys.readouterr()
+    code = main(["validate", "--replicates", "3", "--out", str(out)])
+    printed = capsys.readouterr().out
     card = pd.read_csv(out)
     assert {"check", "role", "measured", "passed", "source"} <= set(card.columns)
     assert set(card["role"]) == {"fitted", "held_out"}
+    # the table written is the one the command scored: its fitted rows give the printed count and the exit code
+    fitted = card[card["role"] == "fitted"]
+    assert f"{fitted['passed'].sum()}/{len(fitted)} fitted checks pass" in printed
+    assert code == (0 if fitted["passed"].all() else 1)
 
 
 # -- every recorded vote and fact is checked or refused, never dropped -----------------
@@ -170,21 +177,27 @@ def test_scorecard_table_can_be_written(tmp_path, capsys):
 
 def test_a_fitted_vote_outside_both_horizons_is_refused_naming_the_text_and_the_horizons(tmp_path, capsys):
     f = tmp_path / "fitted.yaml"
-    f.write_text("resolutions:\n  - {id: OLD, date: 2020-06-01, kind: condemnation, role: fitted, observed: {KAZ: abstain}}\n")
+    f.write_text(
+        "resolutions:\n  - {id: OLD, date: 2020-06-01, kind: condemnation, role: fitted, observed: {KAZ: abstain}}\n"
+    )
     err = one_line_error(main(validate("--resolutions", str(f), "--held-out", "none")), capsys.readouterr().err)
     assert f"{f}:2" in err and "resolution OLD" in err and "2020Q2" in err
     assert "2023Q1..2030Q4" in err and "2021Q4..2026Q4" in err
 
 
 def test_a_fitted_vote_inside_one_horizon_is_checked_there_only():
-    late = obs.Resolution("LATE", dt.date(2028, 5, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
-    cs = validation.checks({"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)}, (late,))
+    late = votes.Resolution("LATE", dt.date(2028, 5, 1), "condemnation", observed={"KAZ": "abstain"}, role="fitted")
+    cs = validation.checks(
+        {"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)}, (late,)
+    )
     assert [c.id for c in cs if c.resolution is not None] == ["vote:LATE:KAZ@baseline:2028Q2"]
 
 
 def test_a_held_out_vote_outside_the_hindcast_is_refused(tmp_path, capsys):
     f = tmp_path / "held.yaml"
-    f.write_text("resolutions:\n  - {id: FUTURE, date: 2028-06-01, kind: condemnation, role: held_out, observed: {KAZ: abstain}}\n")
+    f.write_text(
+        "resolutions:\n  - {id: FUTURE, date: 2028-06-01, kind: condemnation, role: held_out, observed: {KAZ: abstain}}\n"
+    )
     err = one_line_error(main(validate("--resolutions", str(ES11_6), "--held-out", str(f))), capsys.readouterr().err)
     assert "resolution FUTURE" in err and "horizon of the hindcast" in err and "2021Q4..2026Q4" in err
 
@@ -195,7 +208,9 @@ def test_a_held_out_vote_outside_the_hindcast_is_refused(tmp_path, capsys):
 )
 def test_the_file_decides_the_role_of_its_records(tmp_path, capsys, option, role, expected):
     f = tmp_path / "votes.yaml"
-    f.write_text(f"resolutions:\n  - {{id: X, date: 2023-02-23, kind: peace_terms, role: {role}, observed: {{KAZ: abstain}}}}\n")
+    f.write_text(
+        f"resolutions:\n  - {{id: X, date: 2023-02-23, kind: peace_terms, role: {role}, observed: {{KAZ: abstain}}}}\n"
+    )
     files = {"--resolutions": str(ES11_6), "--held-out": str(HELD_OUT), option: str(f)}
     err = one_line_error(main(validate(*[x for kv in files.items() for x in kv])), capsys.readouterr().err)
     assert f"{f}:2" in err and f"resolution X has role {role!r}" in err and option in err and expected in err
@@ -224,11 +239,17 @@ def test_a_fact_date_outside_a_horizon_is_an_error_naming_the_fact():
 
 def test_the_hedging_check_prints_the_state_it_is_compared_with_and_its_value():
     b, h = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
-    rows = {"KAZ": [0.34, 0.33, 0.33], "KGZ": [0.9, 0.05, 0.05], "TJK": [0.8, 0.1, 0.1], "UZB": [0.4, 0.3, 0.3], "TKM": [0.5, 0.25, 0.25]}
+    rows = {
+        "KAZ": [0.34, 0.33, 0.33],
+        "KGZ": [0.9, 0.05, 0.05],
+        "TJK": [0.8, 0.1, 0.1],
+        "UZB": [0.4, 0.3, 0.3],
+        "TKM": [0.5, 0.25, 0.25],
+    }
     a = np.array([rows[s] for s in b.states])
     traj = {k: np.broadcast_to(a, (2, sc.steps + 1, *a.shape)).copy() for k, sc in (("baseline", b), ("hindcast", h))}
     card = validation.score({"baseline": b, "hindcast": h}, traj)
-    hedging = dict(zip(b.states, obs.hedging(a)))
+    hedging = dict(zip(b.states, measures.hedging(a)))
     # UZB's comparator is TKM, the 2nd highest of the others (KAZ is the highest); the median of five is UZB itself
     text = card.loc[card["check"] == "uzb_hedging@baseline:2023Q1", "measured"].iloc[0]
     assert f"vs TKM {hedging['TKM']:.3f}" in text and f"UZB {hedging['UZB']:.3f}" in text and "median" not in text
@@ -236,10 +257,14 @@ def test_the_hedging_check_prints_the_state_it_is_compared_with_and_its_value():
 
 def test_persistence_predicts_from_the_latest_earlier_record_only():
     texts = (
-        obs.Resolution("A", dt.date(2022, 3, 1), "condemnation", observed={"KAZ": "abstain"}, role="held_out"),
-        obs.Resolution("B", dt.date(2022, 3, 20), "condemnation", observed={"KAZ": "no", "UZB": "no"}, role="held_out"),
-        obs.Resolution("C", dt.date(2022, 3, 20), "condemnation", observed={"UZB": "abstain"}, role="held_out"),
-        obs.Resolution("FIT", dt.date(2023, 2, 23), "peace_terms", observed={"KAZ": "yes", "UZB": "yes"}, role="fitted"),
+        votes.Resolution("A", dt.date(2022, 3, 1), "condemnation", observed={"KAZ": "abstain"}, role="held_out"),
+        votes.Resolution(
+            "B", dt.date(2022, 3, 20), "condemnation", observed={"KAZ": "no", "UZB": "no"}, role="held_out"
+        ),
+        votes.Resolution("C", dt.date(2022, 3, 20), "condemnation", observed={"UZB": "abstain"}, role="held_out"),
+        votes.Resolution(
+            "FIT", dt.date(2023, 2, 23), "peace_terms", observed={"KAZ": "yes", "UZB": "yes"}, role="fitted"
+        ),
     )
     assert validation.previous_vote(texts, texts[0], "KAZ") is None  # nothing earlier; the later records are not used
     assert validation.previous_vote(texts, texts[1], "KAZ") == "abstain"
@@ -263,41 +288,43 @@ def test_held_out_summary_counts_the_scorecard_and_the_docs_quote_it():
     docs = (ROOT / "docs" / "validation.md").read_text()
     for text in (docs, (ROOT / "README.md").read_text(), (ROOT / "docs" / "ODD.md").read_text()):
         assert f"{s.hits} of {s.votes}" in text or f"{s.hits}/{s.votes}" in text
-        assert f"{s.persistence_hits}/{s.persistence_predictions}" in text or f"{s.persistence_hits} of {s.persistence_predictions}" in text
+        assert (
+            f"{s.persistence_hits}/{s.persistence_predictions}" in text
+            or f"{s.persistence_hits} of {s.persistence_predictions}" in text
+        )
     assert f"{s.hits_where_persistence_predicts}/{s.persistence_predictions}" in docs
 
 
-def test_validation_notebook_is_committed_executed_runs_and_reports_every_fitted_check_passing():
-    """notebooks/validation.ipynb is committed with outputs, holds no model logic (as tests/test_notebooks.py
-    requires of the others), runs top to bottom (nbclient), its scorecard cell agrees with `casim validate`,
-    and every cell that draws a figure shows it."""
+@pytest.mark.slow
+def test_validation_notebook_is_committed_executed_runs_and_reports_every_fitted_check_passing(kernel):
+    """notebooks/validation.ipynb runs top to bottom (nbclient), its scorecard cell agrees with `casim validate`,
+    and every cell that draws a figure shows it. That it is committed with outputs and holds no model logic is
+    tests/test_notebooks.py's check, made of every notebook, this one included."""
     import re
 
     import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
     from nbclient import NotebookClient
 
-    nb = nbformat.read(ROOT / "notebooks" / "validation.ipynb", as_version=4)
+    nb = nbformat.read(NOTEBOOKS / "validation.ipynb", as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.execution_count for c in code_cells), "commit the notebook executed"
-    forbidden = re.compile(r"^\s*(def |class |import mesa|from mesa|from casim\.(dynamics|ensemble|model|agents|params)\b)", re.M)
-    assert not [c.source for c in code_cells if forbidden.search(c.source)]
-    if "python3" not in KernelSpecManager().find_kernel_specs():  # a fresh machine: register this interpreter
-        from ipykernel.kernelspec import install
-
-        install(user=True)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    NotebookClient(nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    text = "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+    )
     passed, total = text.split(" fitted checks pass")[0].rsplit("\n", 1)[-1].split("/")
     assert passed == total
-    # every figure cell (one that calls a casim.plots function returning a Figure, or makes one with pyplot) shows one
+    # every figure cell (one that calls a casim.figures function returning a Figure, or makes one with pyplot) shows one
     import inspect
 
-    from casim import plots
+    from casim import figures
 
-    makers = sorted(n for n, f in inspect.getmembers(plots, inspect.isfunction) if str(inspect.signature(f).return_annotation).endswith("Figure"))
-    figure_call = re.compile(r"\b(plt\.(subplots|subplot_mosaic|figure)|plots\.(" + "|".join(makers) + r"))\(")
+    makers = sorted(
+        n
+        for n, f in inspect.getmembers(figures, inspect.isfunction)
+        if str(inspect.signature(f).return_annotation).endswith("Figure")
+    )
+    figure_call = re.compile(r"\b(plt\.(subplots|subplot_mosaic|figure)|figures\.(" + "|".join(makers) + r"))\(")
     figure_cells = [c for c in code_cells if figure_call.search(c.source)]
     assert figure_cells, "the notebook draws no figure"
     blank = [c.source for c in figure_cells if not any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]

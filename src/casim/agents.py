@@ -15,7 +15,7 @@ class CentralAsianState(Agent):
         super().__init__(model)
         self.index = index
         self.code = code
-        self.params = dynamics.state_view(model.params, index, model.space.state_fields)
+        self.params = dynamics.state_view(model.params, index, model.parameter_space.state_fields)
         n = len(model.spec.powers)
         self.alignment = np.full(n, 1.0 / n)
         self.target = self.alignment
@@ -30,13 +30,14 @@ class CentralAsianState(Agent):
         """Choose a target from the snapshot every state sees (synchronous update)."""
         m = self.model
         if self.version != m.version:  # parameters changed (a shock): recompute what depends on them
-            self.static = dynamics.static_terms(self.params, m.space.masks)
+            self.static = dynamics.static_terms(self.params, m.parameter_space.masks)
             self.version = m.version
         static = self.static
-        engagement = np.array([pw.engagement[self.index, 0] for pw in m.powers])
-        coercion = np.array([pw.coercion[self.index, 0] for pw in m.powers])
+        powers = m.agents_by_type[Power]
+        engagement = np.array([pw.engagement[self.index, 0] for pw in powers])
+        coercion = np.array([pw.coercion[self.index, 0] for pw in powers])
         u = dynamics.utility(static, snapshot, engagement, coercion)
-        shock = None if spinup else m.rng.standard_normal(len(m.powers))
+        shock = None if spinup else m.rng.standard_normal(len(powers))
         self.target = dynamics.choose(u, shock, static)
 
     def commit(self, spinup: bool = False) -> None:

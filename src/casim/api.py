@@ -19,7 +19,7 @@ ENGINES = ("ensemble", "mesa")
 
 def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None = None, progress=None) -> np.ndarray:
     """Trajectories ``(runs, steps + 1, states, powers)`` from one Mesa model per seed."""
-    from .model import CentralAsia, CentralAsianState  # Mesa is imported only when this engine runs
+    from .model import CentralAsia  # Mesa is imported only when this engine runs
 
     seeds = np.asarray(seeds, dtype=np.int64)
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
@@ -27,13 +27,31 @@ def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None
     values = dict(values or {})
     for r, seed in enumerate(seeds):
         run_values = {k: (v[r] if np.ndim(v) else v) for k, v in values.items()}
-        model = CentralAsia(scenario, run_values, rng=int(seed))
+        model = CentralAsia(scenario, values=run_values, rng=int(seed))
         for _ in range(T):
             model.step()
-        df = model.datacollector.get_agenttype_vars_dataframe(CentralAsianState)
-        out[r] = df[list(scenario.powers)].to_numpy().reshape(T + 1, S, P)
+        out[r] = mesa_trajectory(model, scenario)
         if progress is not None:
             progress(1)
+    return out
+
+
+def mesa_trajectory(model, scenario: Scenario) -> np.ndarray:
+    """A Mesa model's collected alignments ``(steps + 1, states, powers)``, found by step and state code.
+
+    The DataCollector frame is indexed by (step, agent id); rows are placed by
+    the collection round they belong to and the ``state`` reporter, not by
+    their order in the frame (how Mesa numbers steps differs across versions).
+    """
+    from .model import CentralAsianState
+
+    df = model.datacollector.get_agenttype_vars_dataframe(CentralAsianState)
+    steps = df.index.get_level_values(0)
+    rounds = np.unique(steps, return_inverse=True)[1]
+    states = pd.Index(scenario.states).get_indexer(df["state"])
+    T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
+    out = np.full((T + 1, S, P), np.nan)
+    out[rounds, states] = df[list(scenario.powers)].to_numpy()
     return out
 
 
@@ -69,11 +87,15 @@ def simulate(scenario: Scenario, seeds, values=None, engine: str = "ensemble", p
     else:
         raise CasimError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     if not np.isfinite(traj).all():
-        raise CasimError("the model gave non-finite shares: some parameter values are too extreme (e.g. a tiny temperature)")
+        raise CasimError(
+            "the model gave non-finite shares: some parameter values are too extreme (e.g. a tiny temperature)"
+        )
     return traj
 
 
-def replicate_seeds(scenario: Scenario, replicates: int | None = None, seed: int | None = None) -> tuple[int, int, np.ndarray]:
+def replicate_seeds(
+    scenario: Scenario, replicates: int | None = None, seed: int | None = None
+) -> tuple[int, int, np.ndarray]:
     """Replicate count, base seed (the scenario's unless given) and the per-run seeds they spawn."""
     n = scenario.replicates if replicates is None else int(replicates)
     s = scenario.seed if seed is None else int(seed)

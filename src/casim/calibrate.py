@@ -11,6 +11,7 @@ what is not: docs/validation.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,12 +22,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import __version__, calibration, observables, results, validation
+from . import results, sources, validation, votes
+from ._version import __version__
 from .api import simulate
 from .errors import CasimError
-from .observables import Resolution
 from .scenario import Scenario
 from .seeding import run_seeds
+from .sources import Prior
+from .votes import Resolution
 
 # Structural parameters of the alignment model fitted here (dotted paths;
 # "doctrine.<d>.stubbornness" sets the stubbornness of every state of doctrine d).
@@ -36,13 +39,13 @@ MODEL_PARAMETERS = (
     "model.autonomy",
     "model.sanctions_weight",
     "model.reputation",
-    *(f"model.weights.{c}" for c in calibration.load().channels),
+    *(f"model.weights.{c}" for c in sources.load().channels),
     "doctrine.neutral.stubbornness",
     "doctrine.multi_vector.stubbornness",
     "doctrine.dependent.stubbornness",
 )
 # Vote-model coefficients fitted here (keys of data/votes.yaml, prefixed "votes.").
-VOTE_PARAMETERS = tuple(f"votes.{k}" for k in observables.vote_data().parameters)
+VOTE_PARAMETERS = tuple(f"votes.{k}" for k in votes.vote_data().parameters)
 
 # Parameters left at their sourced or assumed values, and why (no target informs them).
 UNFITTED = {
@@ -51,11 +54,15 @@ UNFITTED = {
     "model.response_decay": "memory of the powers' responses: no target on response dynamics",
     "model.spinup": "numerical: iterations to the starting equilibrium",
     "<doctrine>.backlash": "backlash against coercion: acts only through KAZ's transit exposure; no target isolates it",
-    "<power>.<lever>": "levers (economy, coercion, sanctions, stigma, channel levers) are scenario inputs, set by the scenario files",
+    "<power>.<lever>": (
+        "levers (economy, coercion, sanctions, stigma, channel levers) are scenario inputs, set by the scenario files"
+    ),
     "<power>.retain / engage / stability_seeking": "the powers' response gains: no target on response dynamics",
     "region.integration / region.afghan_threat": "regional conditions are scenario inputs",
     "exposures and intensities": "measured figures of data/calibration.yaml (FACTS.md), not fitted",
-    "vote kind attributes (directness, sovereignty, precedent)": "coded judgments of each kind of text (data/votes.yaml), never fitted",
+    "vote kind attributes (directness, sovereignty, precedent)": (
+        "coded judgments of each kind of text (data/votes.yaml), never fitted"
+    ),
 }
 
 ORDERING_TOLERANCE = 0.05  # an ordering fact costs nothing once its margin reaches 5 points of share
@@ -63,26 +70,16 @@ VOTE_TOLERANCE = 0.5  # a recorded vote costs nothing once its probability reach
 IDENTIFIED = 0.2  # posterior 90% interval at most 80% of the prior's: the targets inform the parameter
 
 
-@dataclass(frozen=True)
-class Prior:
-    """A fitted parameter's uniform prior and the value it had before calibration."""
-
-    path: str
-    low: float
-    high: float
-    sourced: float
-
-
 def priors(scenario: Scenario, paths: Sequence[str] = MODEL_PARAMETERS + VOTE_PARAMETERS) -> list[Prior]:
     """The uniform prior of each fitted path: its plausible range in the data files."""
     space = scenario.space
-    votes = observables.vote_data().parameters
-    docs = observables.doctrines(scenario.states)
+    vote_priors = votes.vote_data().parameters
+    docs = votes.doctrines(scenario.states)
     out = []
     for path in paths:
         if path.startswith("votes."):
-            p = votes[path[len("votes."):]]
-            out.append(Prior(path, p.low, p.high, p.value))
+            p = vote_priors[path[len("votes.") :]]
+            out.append(dataclasses.replace(p, path=path))
             continue
         if path.startswith("doctrine."):
             d, name = path.split(".")[1:]
@@ -93,7 +90,7 @@ def priors(scenario: Scenario, paths: Sequence[str] = MODEL_PARAMETERS + VOTE_PA
         rng = space.prior_range(target)
         if rng is None:
             raise CasimError(f"parameter {path!r} has no prior range in the calibration data; it cannot be fitted")
-        out.append(Prior(path, rng[0], rng[1], float(scenario.values[target])))
+        out.append(Prior(float(scenario.values[target]), rng[0], rng[1], "U", "range from the data file", path=path))
     return out
 
 
@@ -107,14 +104,14 @@ def sample(prs: Sequence[Prior], n: int, rng: np.random.Generator) -> pd.DataFra
 
 def split(draws: Mapping[str, np.ndarray], states: Sequence[str]) -> tuple[dict, dict]:
     """Simulation values (doctrine ties expanded to states) and vote-model parameters of a set of draws."""
-    docs = observables.doctrines(states)
+    docs = votes.doctrines(states)
     sim, vote = {}, {}
     for path, v in draws.items():
         if path.startswith("votes."):
-            vote[path[len("votes."):]] = v
+            vote[path[len("votes.") :]] = v
         elif path.startswith("doctrine."):
             d, name = path.split(".")[1:]
-            for s, sd in zip(states, docs):
+            for s, sd in zip(states, docs, strict=True):
                 if sd == d:
                     sim[f"{s}.{name}"] = v
         else:
@@ -132,7 +129,9 @@ def losses(all_checks: Sequence[validation.Check], values: Mapping[str, np.ndarr
         if c.fact is not None:
             out[c.id] = np.maximum(0.0, ORDERING_TOLERANCE - v) / ORDERING_TOLERANCE
         else:
-            out[c.id] = np.maximum(0.0, np.log(VOTE_TOLERANCE) - np.log(np.maximum(v, 1e-12))) / np.log(1 / VOTE_TOLERANCE)
+            out[c.id] = np.maximum(0.0, np.log(VOTE_TOLERANCE) - np.log(np.maximum(v, 1e-12))) / np.log(
+                1 / VOTE_TOLERANCE
+            )
     return out
 
 
@@ -196,14 +195,14 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
         # posterior over prior density at the value held before (20 equal bins of the prior range):
         # below 1 the targets disfavour that value, above 1 they favour it
         edges = np.linspace(p.low, p.high, 21)
-        b = int(np.clip(np.searchsorted(edges, p.sourced, side="right") - 1, 0, 19))
+        b = int(np.clip(np.searchsorted(edges, p.value, side="right") - 1, 0, 19))
         in_bin = (accepted[p.path] >= edges[b]) & ((accepted[p.path] < edges[b + 1]) | (b == 19))
         rows.append(
             {
                 "parameter": p.path,
                 "prior_low": p.low,
                 "prior_high": p.high,
-                "before": p.sourced,
+                "before": p.value,
                 "posterior_median": float(med),
                 "posterior_q05": float(q05),
                 "posterior_q95": float(q95),
@@ -211,7 +210,7 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
                 "shrinkage": shrinkage,
                 "density_ratio_at_before": float(in_bin.mean() * 20),
                 "identified": bool(identified),
-                "shipped": round(float(med), 3) if identified else p.sourced,
+                "shipped": round(float(med), 3) if identified else p.value,
             }
         )
     return rows
@@ -229,7 +228,7 @@ def check_settings(draws: int, replicates: int, quantile: float, seed: int, veri
         raise CasimError(f"seed must be a non-negative integer (got {seed})")
 
 
-def run(
+def run_abc(
     baseline: Scenario,
     hindcast: Scenario,
     resolutions: Sequence[Resolution],
@@ -267,13 +266,13 @@ def run(
     summary = {
         "method": "ABC rejection: uniform priors, accept the draws within the quantile of distances (ties included)",
         "casim_version": __version__,
-        "command": (
-            f"casim calibrate --draws {draws} --replicates {replicates} --quantile {quantile} --seed {seed}"
-        ),
+        "command": (f"casim calibrate --draws {draws} --replicates {replicates} --quantile {quantile} --seed {seed}"),
         "seed": seed,
         "draws": draws,
         "replicates": replicates,
-        "replicate_seeds": {k: f"run_seeds({seed + i}, {replicates}), the same for every draw" for i, k in enumerate(sorted(scenarios))},
+        "replicate_seeds": {
+            k: f"run_seeds({seed + i}, {replicates}), the same for every draw" for i, k in enumerate(sorted(scenarios))
+        },
         "quantile": quantile,
         "threshold": threshold,
         "accepted": int(len(accepted)),
@@ -283,10 +282,15 @@ def run(
         "distance": {
             "ordering_tolerance": ORDERING_TOLERANCE,
             "vote_tolerance": VOTE_TOLERANCE,
-            "definition": "sum over fitted checks of max(0, tol - margin)/tol (orderings) and max(0, log tol - log p_observed)/log(1/tol) (votes)",
+            "definition": (
+                "sum over fitted checks of max(0, tol - margin)/tol (orderings) "
+                "and max(0, log tol - log p_observed)/log(1/tol) (votes)"
+            ),
         },
-        "scenarios": {k: {"name": sc.name, "source": sc.source, "sha256": sc.source_hash} for k, sc in scenarios.items()},
-        "targets": sorted(k[len("loss:"):] for k in check.index if k.startswith("loss:")),
+        "scenarios": {
+            k: {"name": sc.name, "source": sc.source, "sha256": sc.source_hash} for k, sc in scenarios.items()
+        },
+        "targets": sorted(k[len("loss:") :] for k in check.index if k.startswith("loss:")),
         "parameters": rows,
         "shipped_point": {
             "verify_replicates": verify_replicates,
@@ -319,15 +323,18 @@ def overrides(scenario: Scenario, point: Mapping[str, float]) -> dict:
     return {"model": model, "states": states, "votes": {k: float(v) for k, v in vote.items()}}
 
 
-def write(cal: Calibration, out: str | Path) -> Path:
-    """Write ``accepted.csv`` (accepted sets, their distances and failed-check counts) and ``summary.json`` into ``out``."""
+def write_calibration(cal: Calibration, out: str | Path) -> Path:
+    """Write ``accepted.csv`` (accepted sets, their distances and failed-check counts) and ``summary.json`` into
+    ``out``."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         target = out / "accepted.csv"
         table = cal.accepted.drop(columns=[c for c in cal.accepted.columns if c.startswith("loss:")])
         results.atomic_write(target, lambda p: table.to_csv(p, float_format="%.5g"))
-        results.atomic_write(out / "summary.json", lambda p: Path(p).write_text(json.dumps(cal.summary, indent=2, default=str)))
+        results.atomic_write(
+            out / "summary.json", lambda p: Path(p).write_text(json.dumps(cal.summary, indent=2, default=str))
+        )
     except OSError as e:
         raise CasimError(f"cannot write calibration results: {e.strerror or e}", where=str(out)) from None
     return target
@@ -339,7 +346,8 @@ def report(summary: Mapping) -> str:
     lines = [
         f"ABC rejection: {s['draws']} draws x {s['replicates']} replicates; accepted {s['accepted']} "
         f"(distance <= {s['threshold']:.4g}); {s['prior_passing_all']:.1%} of prior draws pass every target",
-        f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} {'90% interval':>17} {'shrink':>7} {'p/p0':>5}  shipped",
+        f"{'parameter':<36} {'prior':>15} {'before':>8} {'median':>8} "
+        f"{'90% interval':>17} {'shrink':>7} {'p/p0':>5}  shipped",
     ]
     for r in s["parameters"]:
         prior = f"[{r['prior_low']:g}, {r['prior_high']:g}]"
@@ -352,9 +360,11 @@ def report(summary: Mapping) -> str:
     sp = s["shipped_point"]
     lines += [
         "shrink: 1 - posterior/prior 90% interval width; p/p0: posterior/prior density at the value before",
-        f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with {sp['verify_replicates']} fresh replicates",
+        f"shipped point: distance {sp['distance']:.4g}, {sp['failed']} fitted check(s) failing with "
+        f"{sp['verify_replicates']} fresh replicates",
         "not fitted (no target informs them): " + "; ".join(s["unfitted"]),
-        "the shipped point as scenario overrides (scenarios/baseline.yaml pins model and states; data/votes.yaml the votes):",
+        "the shipped point as scenario overrides "
+        "(scenarios/baseline.yaml pins model and states; data/votes.yaml the votes):",
         yaml.safe_dump(s["baseline_overrides"], sort_keys=False).rstrip(),
     ]
     return "\n".join(lines)

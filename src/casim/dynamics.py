@@ -56,7 +56,8 @@ def channel_pull(prm: Params, masks: Mapping[str, np.ndarray]) -> tuple[np.ndarr
 
 
 def sanctions_cost(prm: Params, masks: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Cost of leaning toward a sanctioned power: sanctions x exposure to the sanctioner (mean over the sanctioned channels)."""
+    """Cost of leaning toward a sanctioned power: sanctions x exposure to the sanctioner (mean over the sanctioned
+    channels)."""
     bite = masks["sanctioned"] / masks["sanctioned"].sum()
     to_sanctioner = (bite[:, None] * prm["exposure"]).sum(-2)  # [..., P]
     pressure = prm["sanctions"] * to_sanctioner  # [..., Q]

@@ -8,8 +8,10 @@ so run ``r`` of a batch equals the Mesa run with the same seed and values.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import dynamics, schedule
 from .errors import CasimError
@@ -30,8 +32,13 @@ def _noise(seeds: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _per_run(v: object) -> bool:
+    """Whether a value is one per run (an array) rather than a scalar every run shares."""
+    return bool(np.ndim(cast(ArrayLike, v)))
+
+
 def _take(values: Mapping[str, object], lo: int, hi: int) -> dict[str, object]:
-    return {k: (v[lo:hi] if np.ndim(v) else v) for k, v in values.items()}
+    return {k: (cast(np.ndarray, v)[lo:hi] if _per_run(v) else v) for k, v in values.items()}
 
 
 def simulate(
@@ -87,7 +94,7 @@ def _expand(coefficients: dict, rows: np.ndarray | None) -> dict:
 
 def _distinct(values: Mapping[str, object], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Runs that share every parameter value (replicates) share one row: (first run of each row, row of each run)."""
-    varying = [np.asarray(v, dtype=float) for _, v in sorted(values.items()) if np.ndim(v)]
+    varying = [np.asarray(cast(np.ndarray, v), dtype=float) for _, v in sorted(values.items()) if _per_run(v)]
     if not varying:
         return np.array([0]), np.zeros(n, dtype=np.intp)
     _, first, inverse = np.unique(np.stack(varying, axis=1), axis=0, return_index=True, return_inverse=True)
@@ -108,7 +115,9 @@ def _spin_up(static: dict, n: int, shape: tuple[int, int, int]) -> np.ndarray:
     open_ = np.ones(shape[0], dtype=bool)  # per row of A: not yet settled
     A, zeros = out.copy(), _full(0.0, shape)
     for _ in range(n):
-        new = dynamics.commit(A, dynamics.choose(dynamics.utility(static, A, zeros, zeros), None, static), static, spinup=True)
+        new = dynamics.commit(
+            A, dynamics.choose(dynamics.utility(static, A, zeros, zeros), None, static), static, spinup=True
+        )
         done = dynamics.settled(A, new) & open_
         A = new
         if done.any():
@@ -130,15 +139,15 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
     shape = (R, S, P)
     spinup = values.get("model.spinup", scenario.values["model.spinup"])
-    if np.ndim(spinup):
+    if _per_run(spinup):
         raise CasimError("model.spinup must be the same for every run of a batch (sweep it as an integer parameter)")
     # parameters live on the distinct rows only; `rows` expands them to runs
     first, rows = _distinct(values, R)
-    values = {k: (v[first] if np.ndim(v) else v) for k, v in values.items()}
+    values = {k: (cast(np.ndarray, v)[first] if _per_run(v) else v) for k, v in values.items()}
     U = len(first)
     resolved = dict(scenario.values)
     resolved.update({k: v for k, v in values.items() if not k.startswith("shocks.")})
-    vary = {k for k, v in values.items() if np.ndim(v) and not k.startswith("shocks.")}
+    vary = {k for k, v in values.items() if _per_run(v) and not k.startswith("shocks.")}
     vary |= {shock.path for shock in scenario.shocks}
     arrays = space.arrays(resolved, batch=U, vary=vary)
     prm = dynamics.batch_view(arrays, space.state_fields)

@@ -8,12 +8,15 @@ sees names. Defaults come from the sourced calibration data.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
+from types import EllipsisType
+from typing import Literal, cast
 
 import numpy as np
 
-from . import calibration
+from . import sources
 
 # Per-power scalars other than the channel levers, with their defaults for a
 # power the calibration data does not set.
@@ -67,7 +70,12 @@ class Slot:
     field: str
     index: tuple[int, ...]
     bounds: tuple[float, float]
-    kind: str = "float"
+    kind: Literal["float", "int", "list"] = "float"
+
+    @property
+    def cell(self) -> tuple[EllipsisType | int, ...]:
+        """The index of this path's cell in its array, behind any leading runs axis."""
+        return (Ellipsis, *self.index)
 
     @property
     def shockable(self) -> bool:
@@ -81,8 +89,8 @@ class ParameterSpace:
     powers: tuple[str, ...]
 
     @cached_property
-    def data(self) -> calibration.CalibrationData:
-        return calibration.load()
+    def data(self) -> sources.CalibrationData:
+        return sources.load()
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -163,33 +171,35 @@ class ParameterSpace:
         for p in self.powers:
             priors = d.power_priors.get(p, {})
             for name, fallback in POWER_SCALARS.items():
-                out[f"{p}.{name}"] = float(priors[name].value) if name in priors else fallback
+                out[f"{p}.{name}"] = float(cast(float, priors[name].value)) if name in priors else fallback
             for c in self.channels:
                 out[f"{p}.{c}"] = 1.0
-            out[f"{p}.sanctions_target"] = tuple(priors["sanctions_target"].value) if "sanctions_target" in priors else ()
+            out[f"{p}.sanctions_target"] = (
+                tuple(cast("list[str]", priors["sanctions_target"].value)) if "sanctions_target" in priors else ()
+            )
             for s in self.states:
                 for c in self.channels:
-                    out[f"{p}.exposure.{s}.{c}"] = calibration.exposure(d, s, c, p)
-                out[f"{p}.transit.{s}"] = calibration.transit(d, s, p)
+                    out[f"{p}.exposure.{s}.{c}"] = sources.exposure(d, s, c, p)
+                out[f"{p}.transit.{s}"] = sources.transit(d, s, p)
         for s in self.states:
-            doc = d.doctrine_parameters[calibration.doctrine(d, s)]
-            out[f"{s}.stubbornness"] = float(doc["stubbornness"].value)
-            out[f"{s}.backlash"] = float(doc["backlash"].value)
-            out[f"{s}.reputation"] = calibration.reputation(d, s)
+            doc = d.doctrine_parameters[sources.doctrine(d, s)]
+            out[f"{s}.stubbornness"] = float(cast(float, doc["stubbornness"].value))
+            out[f"{s}.backlash"] = float(cast(float, doc["backlash"].value))
+            out[f"{s}.reputation"] = sources.reputation(d, s)
             out[f"{s}.temperature"] = 1.0
-            out[f"{s}.afghan_border"] = calibration.afghan_border(d, s)
+            out[f"{s}.afghan_border"] = sources.afghan_border(d, s)
             for c in self.channels:
-                out[f"{s}.intensity.{c}"] = calibration.intensity(d, s, c)
+                out[f"{s}.intensity.{c}"] = sources.intensity(d, s, c)
             for t in self.states:
                 if t != s:
-                    out[f"region.ties.{s}.{t}"] = calibration.ties(d, s, t)
+                    out[f"region.ties.{s}.{t}"] = sources.ties(d, s, t)
         for path in GLOBAL_FIELDS:
             section, name = path.split(".")
             prior = (d.region_priors if section == "region" else d.model_priors)[name]
-            out[path] = float(prior.value)
+            out[path] = float(cast(float, prior.value))
         for c in self.channels:
-            out[f"model.weights.{c}"] = float(d.weight_priors[c].value)
-        out["model.spinup"] = int(d.model_priors["spinup"].value)
+            out[f"model.weights.{c}"] = float(cast(float, d.weight_priors[c].value))
+        out["model.spinup"] = int(cast(int, d.model_priors["spinup"].value))
         return out
 
     def prior_range(self, path: str) -> tuple[float, float] | None:
@@ -206,10 +216,10 @@ class ParameterSpace:
         elif parts[0] in self.powers and len(parts) == 2:
             prior = d.power_priors.get(parts[0], {}).get(parts[1])
         elif parts[0] in self.states and len(parts) == 2 and parts[1] in ("stubbornness", "backlash"):
-            prior = d.doctrine_parameters[calibration.doctrine(d, parts[0])][parts[1]]
+            prior = d.doctrine_parameters[sources.doctrine(d, parts[0])][parts[1]]
         if prior is None or prior.low is None:
             return None
-        return float(prior.low), float(prior.high)
+        return float(prior.low), float(cast(float, prior.high))  # the data give a prior both bounds or neither
 
     # -- arrays --------------------------------------------------------------
 
@@ -221,6 +231,7 @@ class ParameterSpace:
         holding none of them get a runs axis of length 1 that broadcasts: most
         of the ~400 parameters are the same in every run of a sweep.
         """
+        lead: dict[str, tuple[int, ...]]
         if batch is None:
             lead = {f: () for f in self.shapes}
         elif vary is None:
@@ -234,13 +245,15 @@ class ParameterSpace:
                 continue
             value = values[path]
             if slot.kind == "list":
-                row = np.array([1.0 if q in value else 0.0 for q in self.powers])
-                out[slot.field][(Ellipsis, *slot.index, slice(None))] = row
+                names = cast(Collection[str], value)  # a list slot holds power names
+                row = np.array([1.0 if q in names else 0.0 for q in self.powers])
+                cells: tuple[EllipsisType | int | slice, ...] = (*slot.cell, slice(None))
+                out[slot.field][cells] = row
                 continue
-            out[slot.field][(Ellipsis, *slot.index)] = value
+            out[slot.field][slot.cell] = cast("float | np.ndarray", value)  # a number, or one per run
         return out
 
     def write(self, arrays: dict[str, np.ndarray], path: str, value) -> None:
         """Write one value (or one per run) into its cell."""
         slot = self.slots[path]
-        arrays[slot.field][(Ellipsis, *slot.index)] = value
+        arrays[slot.field][slot.cell] = value

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import sys
 import tempfile
 import time
-from importlib import metadata
 from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import __version__, dynamics
+from . import dynamics
+from ._version import __version__
 from .errors import CasimError
 from .scenario import Scenario
 
@@ -62,10 +64,8 @@ def table(
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0], "platform": platform.platform(), "casim": __version__}
     for pkg in PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
@@ -92,22 +92,29 @@ class Manifest(Mapping):
         return f"Manifest({self._data!r})"
 
 
-def manifest(scenario: Scenario, *, seed: int, replicates: int, engine: str, started: float, finished: float, **extra) -> dict:
+def manifest(
+    scenario: Scenario, *, seed: int, replicates: int, engine: str, started: float, finished: float, **extra
+) -> dict:
     """Provenance of a results table: enough to reproduce it."""
-    return Manifest({
-        "casim_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(finished)),
-        "scenario": scenario.to_dict(),
-        "scenario_file_sha256": scenario.sources[0][1] if scenario.sources else None,
-        "scenario_files_sha256": dict(scenario.sources),  # the file and every file it extends
-        "seed": seed,
-        "replicates": replicates,
-        "seeds": "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); per-run seeds are in the table",
-        "engine": engine,
-        "timing": {"started": started, "finished": finished, "seconds": round(finished - started, 6)},
-        "versions": versions(),
-        **extra,
-    })
+    return Manifest(
+        {
+            "casim_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(finished)),
+            "scenario": scenario.to_dict(),
+            "scenario_file_sha256": scenario.sources[0][1] if scenario.sources else None,
+            "scenario_files_sha256": dict(scenario.sources),  # the file and every file it extends
+            "seed": seed,
+            "replicates": replicates,
+            "seeds": (
+                "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); "
+                "per-run seeds are in the table"
+            ),
+            "engine": engine,
+            "timing": {"started": started, "finished": finished, "seconds": round(finished - started, 6)},
+            "versions": versions(),
+            **extra,
+        }
+    )
 
 
 def atomic_write(path: Path, write) -> None:
@@ -169,39 +176,3 @@ def write(df: pd.DataFrame, meta: dict, out: str | Path, fmt: str = "parquet") -
     except OSError as e:
         raise CasimError(f"cannot write results: {e.strerror or e}", where=str(out)) from None
     return target
-
-
-def _named_in_manifest(folder: Path) -> str | None:
-    """The table file a run's manifest.json names, if there is such a manifest."""
-    try:
-        meta = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    name = meta.get("results") if isinstance(meta, dict) else None
-    return name if isinstance(name, str) and "/" not in name else None
-
-
-def read(path: str | Path, partial: bool = False) -> pd.DataFrame:
-    """Read a results table written by :func:`write` (a folder or the file itself), or a sweep store's folder.
-
-    An incomplete sweep store is an error unless ``partial`` is true.
-    """
-    path = Path(path)
-    if path.is_dir() and (path / "chunks").is_dir() and (path / "manifest.json").exists():
-        from .sweep.store import read as read_store
-
-        return read_store(path, partial=partial)
-    if path.is_dir():
-        named = _named_in_manifest(path)
-        candidates = [named] if named else ["results.parquet", "results.csv"]
-        for name in candidates:
-            if (path / name).exists():
-                path = path / name
-                break
-        else:
-            raise CasimError(f"no {' or '.join(candidates)} here", where=str(path))
-    if not path.exists():
-        raise CasimError("file not found", where=str(path))
-    if path.suffix == ".csv":
-        return pd.read_csv(path)
-    return pd.read_parquet(path)

@@ -5,6 +5,10 @@ files it extends, overridden by ``--set KEY=VALUE`` pairs, validated by a
 strict pydantic schema and resolved against the calibration defaults into one
 frozen :class:`Scenario`. Every failure is a :class:`CasimError` naming the
 file, the line and the key.
+
+Longer than 400 lines: the schema, the ``extends`` merge, ``--set`` overrides and the
+resolution against the defaults share the key paths and line origins that every error
+message names; split, each part would re-derive them.
 """
 
 from __future__ import annotations
@@ -18,24 +22,37 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
-from . import calibration, yamlfile
+from . import shipped, sources, yamlfile
 from .errors import CasimError, did_you_mean
 from .params import BOUNDS, INF, NONNEGATIVE, POWER_SCALARS, ParameterSpace
-from .timeline import parse_quarter, quarter_label
+from .quarters import parse_quarter, quarter_label
+from .strictfile import StrictModel, first_error
 
 SCHEMA_VERSION = 1
-_DATA = calibration.load()
+_DATA = sources.load()
 STATES = _DATA.states
 CHANNELS = _DATA.channels
-RESERVED = {"region", "model", "shocks", "powers", "states", "schema", "extends", "name", "description",
-            "start", "end", "seed", "replicates", *STATES}  # would clash with dotted paths
+RESERVED = {
+    "region",
+    "model",
+    "shocks",
+    "powers",
+    "states",
+    "schema",
+    "extends",
+    "name",
+    "description",
+    "start",
+    "end",
+    "seed",
+    "replicates",
+    *STATES,
+}  # would clash with dotted paths
 
 
-class _Strict(BaseModel):
-    # strict: YAML's own types only (no "0.5" or true for a number); no inf or nan anywhere
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+_Strict = StrictModel  # the shared strict base: YAML's own types only (no "0.5" or true for a number); no inf or nan
 
 
 def _bounded(name: str, description: str | None = None, typ: type = float):
@@ -80,11 +97,11 @@ PowerSpec = create_model(
 class StateSpec(_Strict):
     """Per-state parameters (doctrine, sensitivities, channel intensities)."""
 
-    stubbornness: _bounded("stubbornness", "weight of the doctrinal anchor") = None
-    backlash: _bounded("backlash") = None
-    reputation: _bounded("reputation") = None
-    temperature: _bounded("temperature", "hedging propensity multiplier") = None
-    afghan_border: _bounded("afghan_border") = None
+    stubbornness: _bounded("stubbornness", "weight of the doctrinal anchor") = None  # type: ignore[valid-type]
+    backlash: _bounded("backlash") = None  # type: ignore[valid-type]
+    reputation: _bounded("reputation") = None  # type: ignore[valid-type]
+    temperature: _bounded("temperature", "hedging propensity multiplier") = None  # type: ignore[valid-type]
+    afghan_border: _bounded("afghan_border") = None  # type: ignore[valid-type]
     intensity: ChannelValues | None = None  # type: ignore[valid-type]
 
 
@@ -92,27 +109,28 @@ StatesSpec = _map("StatesSpec", STATES, StateSpec, "Per-state parameters, keyed 
 
 
 class RegionSpec(_Strict):
-    integration: _bounded("integration") = None
-    afghan_threat: _bounded("afghan_threat") = None
+    integration: _bounded("integration") = None  # type: ignore[valid-type]
+    afghan_threat: _bounded("afghan_threat") = None  # type: ignore[valid-type]
     ties: StateTies | None = None  # type: ignore[valid-type]
 
 
 class ModelSpec(_Strict):
-    presence: _bounded("presence", "summed exposure at which a power is a full option") = None
-    inertia: _bounded("inertia") = None
-    temperature: _bounded("temperature") = None
-    noise: _bounded("noise") = None
-    coupling: _bounded("coupling") = None
-    autonomy: _bounded("autonomy") = None
-    sanctions_weight: _bounded("sanctions_weight") = None
-    reputation: _bounded("reputation") = None
-    response_decay: _bounded("response_decay") = None
-    spinup: _bounded("spinup", typ=int) = None
+    presence: _bounded("presence", "summed exposure at which a power is a full option") = None  # type: ignore[valid-type]
+    inertia: _bounded("inertia") = None  # type: ignore[valid-type]
+    temperature: _bounded("temperature") = None  # type: ignore[valid-type]
+    noise: _bounded("noise") = None  # type: ignore[valid-type]
+    coupling: _bounded("coupling") = None  # type: ignore[valid-type]
+    autonomy: _bounded("autonomy") = None  # type: ignore[valid-type]
+    sanctions_weight: _bounded("sanctions_weight") = None  # type: ignore[valid-type]
+    reputation: _bounded("reputation") = None  # type: ignore[valid-type]
+    response_decay: _bounded("response_decay") = None  # type: ignore[valid-type]
+    spinup: _bounded("spinup", typ=int) = None  # type: ignore[valid-type]
     weights: ChannelValues | None = None  # type: ignore[valid-type]
 
 
 class ShockSpec(_Strict):
-    """A scheduled change: ``set`` (step), ``ramp`` (linear over ``over`` quarters) or ``pulse`` (for ``over`` quarters)."""
+    # kept on one line: this docstring is the model's description in the JSON schema (casim schema)
+    """A scheduled change: ``set`` (step), ``ramp`` (linear over ``over`` quarters) or ``pulse`` (for ``over`` quarters)."""  # noqa: E501
 
     at: str = Field(description="quarter the shock starts, e.g. 2024Q1")
     set: dict[str, float] | None = None
@@ -150,7 +168,10 @@ class ScenarioFile(_Strict):
 def json_schema() -> dict:
     """JSON Schema of scenario files, for editors (``casim schema``)."""
     schema = ScenarioFile.model_json_schema(by_alias=True)
-    schema["properties"]["extends"] = {"type": "string", "description": "a scenario file this one overrides (path relative to this file)"}
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "a scenario file this one overrides (path relative to this file)",
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "casim scenario"
     return schema
@@ -331,7 +352,9 @@ def apply_overrides(data: dict, overrides: Iterable[tuple[str, object]], origins
     out = copy.deepcopy(data)
     powers = list((out.get("powers") or {}).keys())
     if not isinstance(out.get("powers") or {}, dict):
-        raise CasimError("'powers' must be a mapping of power names", where=yamlfile.where(origins, ("powers",), "<scenario>"))
+        raise CasimError(
+            "'powers' must be a mapping of power names", where=yamlfile.where(origins, ("powers",), "<scenario>")
+        )
     for key, value in overrides:
         parts = nested_key(key, powers)
         node = out
@@ -362,68 +385,21 @@ def parse_set(items: Iterable[str]) -> list[tuple[str, str]]:
 # validation errors -> one line
 
 
-def _valid_keys(loc: tuple) -> list[str]:
-    """The keys allowed at a location of the schema (for 'did you mean')."""
-    node: Any = ScenarioFile
-    for part in loc:
-        node = _child(node, part)
-        if node is None:
-            return []
-    if isinstance(node, type) and issubclass(node, BaseModel):
-        return [v.alias or k for k, v in node.model_fields.items()]
-    return []
-
-
-def _child(node, part):
-    """The schema node under ``part``: a model class, or ("dict"|"list", item node)."""
-    import typing
-
-    if isinstance(node, tuple):
-        return node[1]
-    if not (isinstance(node, type) and issubclass(node, BaseModel)):
-        return None
-    fields = node.model_fields
-    f = fields.get(part) or next((v for v in fields.values() if v.alias == part), None)
-    if f is None:
-        return None
-    ann = f.annotation
-    for _ in range(3):  # unwrap Optional / Annotated
-        origin = typing.get_origin(ann)
-        if origin in (dict, list):
-            return ("dict" if origin is dict else "list", typing.get_args(ann)[-1])
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        if not args:
-            break
-        ann = args[0]
-    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+def _noun(parent: tuple) -> str:
+    """What an unknown key under ``parent`` is: a state, a channel, a power or a key."""
+    if parent and parent[-1] in ("states", "exposure", "transit", "ties") or parent[-2:-1] == ("ties",):
+        return "state"
+    if parent[-2:-1] == ("exposure",) or parent[-1:] in (("intensity",), ("weights",)):
+        return "channel"
+    if parent == ("powers",):
+        return "power"
+    return "key"
 
 
 def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError:
-    e = err.errors()[0]
-    loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-    key = ".".join(str(x) for x in loc)
-    where = yamlfile.where(origins, loc, source)
-    kind = e["type"]
-    if kind == "extra_forbidden":
-        parent = loc[:-1]
-        valid = _valid_keys(parent)
-        if parent and parent[-1] in ("states", "exposure", "transit", "ties") or parent[-2:-1] == ("ties",):
-            what = "state"
-        elif parent[-2:-1] == ("exposure",) or parent[-1:] in (("intensity",), ("weights",)):
-            what = "channel"
-        elif parent == ("powers",):
-            what = "power"
-        else:
-            what = "key"
-        return CasimError(f"unknown {what} {key!r}{did_you_mean(str(loc[-1]), valid)}", where=where)
-    if kind == "missing":
-        return CasimError(f"missing required key {key!r}", where=where)
-    if kind == "literal_error" and loc == ("schema",):
-        return CasimError(f"schema: unsupported version {e.get('input')!r}; this casim reads schema 1", where=where)
-    msg = e["msg"]
-    given = e.get("input")
-    shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-    return CasimError(f"{key}: {msg[0].lower() + msg[1:]}{shown}", where=where)
+    return first_error(
+        err, origins, source, root=ScenarioFile, reads=f"schema {SCHEMA_VERSION}", noun=_noun, validator_prefix=True
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -445,8 +421,13 @@ def _flatten(spec: BaseModel | dict | None, prefix: str, out: dict) -> None:
 
 
 def resolve(
-    raw: dict, origins: dict | None = None, *, source: str = "<scenario>", source_hash: str | None = None,
-    overrides: tuple = (), sources: tuple = (),
+    raw: dict,
+    origins: dict | None = None,
+    *,
+    source: str = "<scenario>",
+    source_hash: str | None = None,
+    overrides: tuple = (),
+    sources: tuple = (),
 ) -> Scenario:
     """Validate a raw scenario mapping and resolve it against the calibration defaults."""
     origins = origins or {}
@@ -455,7 +436,9 @@ def resolve(
         for p, spec in powers_raw.items():
             where = yamlfile.where(origins, ("powers", p), source)
             if not isinstance(p, str) or not p.isidentifier() or p != p.lower() or p in RESERVED:
-                raise CasimError(f"power name {p!r} must be a lower-case identifier, not a state or section name", where=where)
+                raise CasimError(
+                    f"power name {p!r} must be a lower-case identifier, not a state or section name", where=where
+                )
             if p not in _DATA.known_powers and not (isinstance(spec, dict) and "exposure" in spec):
                 raise CasimError(
                     f"unknown power {p!r}{did_you_mean(p, _DATA.known_powers)} "
@@ -493,7 +476,9 @@ def resolve(
     start_q = parse_quarter(spec.start, where=yamlfile.where(origins, ("start",), source))
     end_q = parse_quarter(spec.end, where=yamlfile.where(origins, ("end",), source))
     if end_q <= start_q:
-        raise CasimError(f"end {spec.end} must come after start {spec.start}", where=yamlfile.where(origins, ("end",), source))
+        raise CasimError(
+            f"end {spec.end} must come after start {spec.start}", where=yamlfile.where(origins, ("end",), source)
+        )
     shocks = []
     ids = set()
     for i, sh in enumerate(spec.shocks):
@@ -513,7 +498,9 @@ def resolve(
         for key, value in getattr(sh, kind).items():
             path = canonical_path(key, powers)
             if path not in space.slots:
-                raise CasimError(f"shock changes unknown parameter {key!r}{did_you_mean(path, space.slots)}", where=where)
+                raise CasimError(
+                    f"shock changes unknown parameter {key!r}{did_you_mean(path, space.slots)}", where=where
+                )
             slot = space.slots[path]
             if not slot.shockable:
                 raise CasimError(f"shock cannot change {key!r}: only numeric parameters change over time", where=where)
@@ -555,8 +542,11 @@ def check_bounds(path: str, value, bounds: tuple[float, float], *, where: str | 
 
 
 def load_scenario(path: str | Path, overrides: Iterable[tuple[str, object]] | Mapping[str, object] = ()) -> Scenario:
-    """Load, merge (``extends``), override (dotted ``KEY=VALUE``) and validate a scenario file."""
-    path = Path(path)
+    """Load, merge (``extends``), override (dotted ``KEY=VALUE``) and validate a scenario file.
+
+    ``path`` may also be the bare name of a shipped scenario (``"baseline"``).
+    """
+    path = shipped.scenario_file(str(path)) if shipped.is_name(path) else Path(path)
     if isinstance(overrides, Mapping):
         overrides = list(overrides.items())
     overrides = tuple(overrides)

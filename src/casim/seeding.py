@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
+
+
+class PCG64Internal(TypedDict):
+    state: int
+    inc: int
+
+
+class PCG64State(TypedDict):
+    """The ``state`` of a ``numpy.random.PCG64`` bit generator."""
+
+    bit_generator: str
+    state: PCG64Internal
+    has_uint32: int
+    uinteger: int
 
 
 def run_seed(base: int, index: int) -> int:
@@ -72,9 +88,9 @@ def _seed_sequence_words(seeds: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.stack(words, 1)).view(np.uint64)
 
 
-def pcg64_states(seeds) -> list[dict]:
+def pcg64_states(seeds) -> list[PCG64State]:
     """The state of ``numpy.random.PCG64(seed)`` for each seed, ready for ``bit_generator.state = ...``."""
-    out = []
+    out: list[PCG64State] = []
     for a, b, c, d in _seed_sequence_words(seeds).tolist():
         inc = ((((c << 64) | d) << 1) | 1) & _MASK128
         state = (inc + ((a << 64) | b)) & _MASK128  # srandom: state 0 stepped is inc; add the seed

@@ -5,6 +5,9 @@ recorded UN votes (resolution files with an ``observed`` record) are checked
 through the vote model. Every check yields a margin or a probability and a
 pass/fail. The same measures serve ``casim calibrate``: they are computed on
 arrays with a leading draws axis, one value per parameter set.
+
+Longer than 400 lines: the facts file reader, the checks and their scoring share the
+``Check`` records and their one-line descriptions; the reader alone is ~90 lines.
 """
 
 from __future__ import annotations
@@ -18,49 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import calibration, observables, yamlfile
+from . import measures, sources, yamlfile
 from .api import replicate_seeds, simulate
 from .errors import CasimError, did_you_mean
-from .observables import OUTCOMES, ROLES, Resolution
+from .quarters import in_horizon, parse_quarter, step_at
 from .scenario import Scenario
-from .timeline import parse_quarter
+from .votes import OUTCOMES, ROLES, Resolution, doctrines, read_resolutions, vote_probabilities
 
 SCENARIO_KEYS = ("baseline", "hindcast")
 TESTS = {"largest": ("states",), "above_median": ("state",), "falls": ("state", "since")}  # test -> its other keys
 FACT_FIELDS = ("id", "claim", "test", "source", "checks")
-
-# The shipped inputs of `casim validate` and `casim calibrate`, relative to the repository.
-DEFAULT_FILES = {
-    "baseline": "scenarios/baseline.yaml",
-    "hindcast": "scenarios/hindcast_2021.yaml",
-    "resolutions": "scenarios/resolutions/unga_es11_6.yaml",
-    "held_out": "scenarios/resolutions/unga_held_out.yaml",
-}
-
-
-def repository() -> Path | None:
-    """The casim source checkout this package runs from (an editable install), or None (e.g. after ``pip install .``)."""
-    root = Path(__file__).resolve().parents[2]
-    return root if (root / DEFAULT_FILES["baseline"]).is_file() else None
-
-
-def default_file(key: str, option: str) -> Path:
-    """A shipped input file (``DEFAULT_FILES[key]``): in the repository this package runs from, else in the working directory.
-
-    Otherwise a one-line error saying which option to pass, so the command
-    works from any directory of a source checkout and fails clearly elsewhere.
-    """
-    rel = DEFAULT_FILES[key]
-    cwd = Path.cwd().resolve()
-    for base in (repository(), cwd):
-        if base is not None and (base / rel).is_file():
-            path = base / rel
-            # relative to the working directory when under it: outputs then record "scenarios/..." as given
-            return path.relative_to(cwd) if path.is_relative_to(cwd) else path
-    raise CasimError(
-        f"no default {key.replace('_', '-')} file: {rel} is neither in the casim repository nor in the working "
-        f"directory; pass {option} FILE" + (f" (or {option} none)" if key == "held_out" else "")
-    )
 
 
 @dataclass(frozen=True)
@@ -90,11 +60,13 @@ def read_facts(path: str | Path) -> FactFile:
     raw = doc.data
     extra = [k for k in raw if k not in ("facts", "not_scored")]
     if extra:
-        raise CasimError(f"unknown key {extra[0]!r}; a facts file has 'facts' and 'not_scored'", where=doc.where((extra[0],), name))
+        raise CasimError(
+            f"unknown key {extra[0]!r}; a facts file has 'facts' and 'not_scored'", where=doc.where((extra[0],), name)
+        )
     items = raw.get("facts")
     if not isinstance(items, list) or not items:
         raise CasimError("a facts file has a non-empty 'facts' list", where=name)
-    states = calibration.load().states
+    states = sources.load().states
     out = []
     for i, f in enumerate(items):
         where = doc.origins.get(("facts", i), name)
@@ -102,10 +74,14 @@ def read_facts(path: str | Path) -> FactFile:
             raise CasimError(f"fact {i + 1} must be a mapping with {', '.join(FACT_FIELDS)}", where=where)
         for k in f:
             if k not in FACT_FIELDS:
-                raise CasimError(f"unknown field {k!r}{did_you_mean(str(k), FACT_FIELDS)}", where=doc.where(("facts", i, k), where))
+                raise CasimError(
+                    f"unknown field {k!r}{did_you_mean(str(k), FACT_FIELDS)}", where=doc.where(("facts", i, k), where)
+                )
         missing = [k for k in FACT_FIELDS if f.get(k) in (None, "", [], {})]
         if missing:
-            raise CasimError(f"fact {f.get('id', i + 1)} has no {missing[0]!r} (required: {', '.join(FACT_FIELDS)})", where=where)
+            raise CasimError(
+                f"fact {f.get('id', i + 1)} has no {missing[0]!r} (required: {', '.join(FACT_FIELDS)})", where=where
+            )
         fid, test, checks_ = str(f["id"]), f["test"], f["checks"]
         at_test, at_checks = doc.where(("facts", i, "test"), where), doc.where(("facts", i, "checks"), where)
         kind = [t for t in TESTS if isinstance(test, dict) and t in test]
@@ -123,17 +99,26 @@ def read_facts(path: str | Path) -> FactFile:
         if "since" in test and test["since"] not in ("start", "end"):
             parse_quarter(test["since"], where=at_test)
         if not isinstance(checks_, dict):
-            raise CasimError(f"fact {fid}: 'checks' maps scenario keys ({', '.join(SCENARIO_KEYS)}) to dates", where=at_checks)
+            raise CasimError(
+                f"fact {fid}: 'checks' maps scenario keys ({', '.join(SCENARIO_KEYS)}) to dates", where=at_checks
+            )
         for key, dates in checks_.items():
             at = doc.where(("facts", i, "checks", key), at_checks)
             if key not in SCENARIO_KEYS:
-                raise CasimError(f"fact {fid}: unknown scenario key {key!r} in 'checks'{did_you_mean(str(key), SCENARIO_KEYS)}", where=at)
+                raise CasimError(
+                    f"fact {fid}: unknown scenario key {key!r} in 'checks'{did_you_mean(str(key), SCENARIO_KEYS)}",
+                    where=at,
+                )
             if not isinstance(dates, list) or not dates:
-                raise CasimError(f"fact {fid}: checks.{key} must be a list of dates (start, end or a quarter like 2023Q1)", where=at)
+                raise CasimError(
+                    f"fact {fid}: checks.{key} must be a list of dates (start, end or a quarter like 2023Q1)", where=at
+                )
             for d in dates:
                 if d not in ("start", "end"):
                     parse_quarter(d, where=at)
-        out.append(Fact(fid, str(f["claim"]), dict(test), str(f["source"]), {k: tuple(v) for k, v in checks_.items()}, where))
+        out.append(
+            Fact(fid, str(f["claim"]), dict(test), str(f["source"]), {k: tuple(v) for k, v in checks_.items()}, where)
+        )
     return FactFile(tuple(out), tuple(str(x) for x in raw.get("not_scored") or ()))
 
 
@@ -176,7 +161,7 @@ def _step(scenario: Scenario, token: str, fact: Fact, key: str) -> tuple[str, in
     """The quarter label and model step of a fact's date (``start``, ``end`` or a quarter label) in a scenario."""
     date = {"start": scenario.start, "end": scenario.end}.get(token, token)
     what = f"fact {fact.id}: date {date} (its checks.{key})"
-    return date, observables.step_at(scenario, date, what, where=fact.where or None)
+    return date, step_at(scenario, date, what, where=fact.where or None)
 
 
 def _horizons(scenarios: Mapping[str, Scenario], keys: Sequence[str]) -> str:
@@ -191,7 +176,10 @@ def checks(scenarios: Mapping[str, Scenario], resolutions: Sequence[Resolution] 
     A recorded vote no scenario can check is an error, never silently dropped.
     """
     if sorted(scenarios) != sorted(SCENARIO_KEYS):
-        raise CasimError(f"the scorecard needs exactly the scenarios {', '.join(SCENARIO_KEYS)} (got {', '.join(scenarios) or 'none'})")
+        raise CasimError(
+            f"the scorecard needs exactly the scenarios {', '.join(SCENARIO_KEYS)} "
+            f"(got {', '.join(scenarios) or 'none'})"
+        )
     out: list[Check] = []
     for f in facts():
         for key, dates in f.checks.items():
@@ -199,29 +187,46 @@ def checks(scenarios: Mapping[str, Scenario], resolutions: Sequence[Resolution] 
             for token in dates:
                 date, step = _step(sc, token, f, key)
                 since = _step(sc, str(f.test["since"]), f, key)[1] if "falls" in f.test else None
-                out.append(Check(f"{f.id}@{key}:{date}", key, date, step, f.claim, f.source, "fitted", fact=f, since_step=since))
+                out.append(
+                    Check(
+                        f"{f.id}@{key}:{date}", key, date, step, f.claim, f.source, "fitted", fact=f, since_step=since
+                    )
+                )
     for r in resolutions:
         if not r.observed:
             continue
         if r.role not in ROLES:
-            raise CasimError(f"resolution {r.id}: an 'observed' record needs a role ({' or '.join(ROLES)})", where=r.where or None)
+            raise CasimError(
+                f"resolution {r.id}: an 'observed' record needs a role ({' or '.join(ROLES)})", where=r.where or None
+            )
         allowed = SCENARIO_KEYS if r.role == "fitted" else ("hindcast",)
-        keys = [k for k in allowed if observables.in_horizon(scenarios[k], r.quarter)]
+        keys = [k for k in allowed if in_horizon(scenarios[k], r.quarter)]
         if not keys:
             span = "the horizons of both scenarios" if len(allowed) > 1 else "the horizon of the hindcast"
             raise CasimError(
-                f"resolution {r.id}: its {r.role.replace('_', '-')} votes, dated {r.date.isoformat()} ({r.quarter}), are "
+                f"resolution {r.id}: its {r.role.replace('_', '-')} votes, "
+                f"dated {r.date.isoformat()} ({r.quarter}), are "
                 f"outside {span}, {_horizons(scenarios, allowed)}: they would not be checked",
                 where=r.where or None,
             )
         for key in keys:
             sc = scenarios[key]
-            step = observables.step_at(sc, r.quarter, f"resolution {r.id}")
+            step = step_at(sc, r.quarter, f"resolution {r.id}")
             for state, vote in r.observed.items():
                 claim = f"{state} votes {vote} on {r.id} ({r.kind}, {r.date.isoformat()})"
                 out.append(
-                    Check(f"vote:{r.id}:{state}@{key}:{r.quarter}", key, r.quarter, step, claim, r.source, r.role,
-                          resolution=r, state=state, observed=vote)
+                    Check(
+                        f"vote:{r.id}:{state}@{key}:{r.quarter}",
+                        key,
+                        r.quarter,
+                        step,
+                        claim,
+                        r.source,
+                        r.role,
+                        resolution=r,
+                        state=state,
+                        observed=vote,
+                    )
                 )
     return out
 
@@ -233,7 +238,9 @@ def previous_vote(resolutions: Sequence[Resolution], text: Resolution, state: st
     did". Only earlier records count (no hindsight); on one date, the text
     listed last wins.
     """
-    earlier = [(r.date, i, r.observed[state]) for i, r in enumerate(resolutions) if state in r.observed and r.date < text.date]
+    earlier = [
+        (r.date, i, r.observed[state]) for i, r in enumerate(resolutions) if state in r.observed and r.date < text.date
+    ]
     return max(earlier)[2] if earlier else None
 
 
@@ -252,7 +259,7 @@ def ordering_margin(check: Check, mean: np.ndarray, scenario: Scenario) -> np.nd
         rest = [i for i in range(len(states)) if i not in idx]
         return a[:, idx, p].min(-1) - a[:, rest, p].max(-1)
     if "above_median" in t:
-        h = observables.hedging(a)
+        h = measures.hedging(a)
         i = states.index(t["state"])
         others = np.sort(np.delete(h, i, axis=-1), axis=-1)
         return h[:, i] - others[:, -2]
@@ -263,13 +270,13 @@ def ordering_margin(check: Check, mean: np.ndarray, scenario: Scenario) -> np.nd
     raise ValueError(f"facts.yaml: fact {f.id} has an unknown test {dict(t)}")
 
 
-def vote_probabilities(check: Check, traj: np.ndarray, scenario: Scenario, vote_params=None) -> np.ndarray:
+def check_vote_probabilities(check: Check, traj: np.ndarray, scenario: Scenario, vote_params=None) -> np.ndarray:
     """P(outcomes) ``(draws, 4)`` of the check's state, averaged over replicates of ``(draws, reps, T+1, S, P)``."""
     a = traj[:, :, check.step]  # (D, R, S, P)
     params = None
     if vote_params:
         params = {k: (np.asarray(v)[:, None] if np.ndim(v) else v) for k, v in vote_params.items()}
-    p = observables.vote_probabilities(a, scenario.powers, observables.doctrines(scenario.states), check.resolution.kind, params)
+    p = vote_probabilities(a, scenario.powers, doctrines(scenario.states), check.resolution.kind, params)
     return p.mean(1)[:, list(scenario.states).index(check.state)]
 
 
@@ -292,7 +299,7 @@ def evaluate(
         if c.fact is not None:
             out[c.id] = ordering_margin(c, means[c.scenario], sc)
         else:
-            p = vote_probabilities(c, trajectories[c.scenario], sc, vote_params)
+            p = check_vote_probabilities(c, trajectories[c.scenario], sc, vote_params)
             out[c.id + "#p"] = p
             out[c.id] = p[:, OUTCOMES.index(c.observed)]
     return out
@@ -313,7 +320,7 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
     if check.fact is None:
         p = values[check.id + "#p"][0]
         best = OUTCOMES[int(p.argmax())]
-        probs = " ".join(f"{o} {x:.2f}" for o, x in zip(OUTCOMES, p))
+        probs = " ".join(f"{o} {x:.2f}" for o, x in zip(OUTCOMES, p, strict=True))
         return f"projected {best} ({probs})"
     t, a, m = check.fact.test, mean[0, check.step], values[check.id][0]
     states = list(scenario.states)
@@ -324,7 +331,7 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
         nxt = max(rest, key=lambda s: a[states.index(s), p])
         return f"{t['largest']}: {listed} vs next {nxt} {a[states.index(nxt), p]:.3f} (margin {m:+.3f})"
     if "above_median" in t:
-        h = observables.hedging(a)
+        h = measures.hedging(a)
         i = states.index(t["state"])
         # the comparator of the margin: the 2nd highest index among the others (above it = above the median of five)
         others = sorted(((h[j], s) for j, s in enumerate(states) if j != i), reverse=True)
@@ -336,8 +343,22 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
 
 
 CARD_COLUMNS = (
-    "check", "role", "scenario", "date", "claim", "measured", "value", "support", "passed",
-    "resolution", "state", "observed", "projected", "previous", "persistence", "source",
+    "check",
+    "role",
+    "scenario",
+    "date",
+    "claim",
+    "measured",
+    "value",
+    "support",
+    "passed",
+    "resolution",
+    "state",
+    "observed",
+    "projected",
+    "previous",
+    "persistence",
+    "source",
 )
 
 
@@ -412,7 +433,7 @@ def scorecard(
 
 def _read_role(path: str | Path, role: str, option: str) -> tuple[Resolution, ...]:
     """A resolutions file whose every record has the given role (the file decides the role, not the record)."""
-    texts = observables.read_resolutions(path)
+    texts = read_resolutions(path)
     for r in texts:
         if r.role != role:
             has = f"role {r.role!r}" if r.role else "no role"
@@ -470,10 +491,13 @@ class HeldOutSummary:
     def describe(self) -> str:
         """Two lines for a report: the model's hits, then the comparator's."""
         return (
-            f"held-out votes (out of sample, not fitted; reported only): {self.hits}/{self.votes} projected as recorded\n"
-            f"naive comparator (each state repeats its latest earlier recorded vote): {self.persistence_hits}/{self.votes} "
+            "held-out votes (out of sample, not fitted; reported only): "
+            f"{self.hits}/{self.votes} projected as recorded\n"
+            "naive comparator (each state repeats its latest earlier recorded vote): "
+            f"{self.persistence_hits}/{self.votes} "
             f"({self.persistence_hits}/{self.persistence_predictions} where it has an earlier record, the model "
-            f"{self.hits_where_persistence_predicts}/{self.persistence_predictions}; no earlier record for {self.no_prediction})"
+            f"{self.hits_where_persistence_predicts}/{self.persistence_predictions}; "
+            f"no earlier record for {self.no_prediction})"
         )
 
 
@@ -483,10 +507,16 @@ def held_out_summary(card: pd.DataFrame) -> HeldOutSummary:
     predicts = held["previous"].notna()
     agree = held["persistence"].eq(True)
     by_text = (
-        pd.DataFrame({
-            "resolution": held["resolution"], "date": held["date"], "votes": 1, "hits": held["passed"].astype(int),
-            "persistence_predictions": predicts.astype(int), "persistence_hits": agree.astype(int),
-        })
+        pd.DataFrame(
+            {
+                "resolution": held["resolution"],
+                "date": held["date"],
+                "votes": 1,
+                "hits": held["passed"].astype(int),
+                "persistence_predictions": predicts.astype(int),
+                "persistence_hits": agree.astype(int),
+            }
+        )
         .groupby(["resolution", "date"], sort=False, as_index=False)
         .sum()
     )

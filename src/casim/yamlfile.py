@@ -42,7 +42,9 @@ class _Loader(yaml.SafeLoader):
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as e:
-            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a valid date ({e})", node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({e})", node.start_mark
+            ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
@@ -58,7 +60,9 @@ def _lines(node, path=(), out=None, fname="", seen=None):
     seen = set() if seen is None else seen
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
         if id(node) in seen:
-            raise CasimError("YAML aliases (*name) are not supported in casim files", where=f"{fname}:{node.start_mark.line + 1}")
+            raise CasimError(
+                "YAML aliases (*name) are not supported in casim files", where=f"{fname}:{node.start_mark.line + 1}"
+            )
         seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         keys: dict = {}
@@ -67,7 +71,9 @@ def _lines(node, path=(), out=None, fname="", seen=None):
             if not isinstance(k, yaml.ScalarNode):
                 raise CasimError("a key must be a plain name or number, not a list or mapping", where=line)
             if k.value in keys:
-                raise CasimError(f"key {k.value!r} is given twice in one mapping (first at {keys[k.value]})", where=line)
+                raise CasimError(
+                    f"key {k.value!r} is given twice in one mapping (first at {keys[k.value]})", where=line
+                )
             keys[k.value] = line
             out[path + (k.value,)] = line
             _lines(v, path + (k.value,), out, fname, seen)
@@ -90,7 +96,7 @@ def read(path: str | Path, what: str = "a casim file") -> Document:
     try:
         node = yaml.compose(text, Loader=_Loader)
         origins = _lines(node, fname=name)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.constructor.ConstructorError as e:
         mark = e.problem_mark
         line = f"{name}:{mark.line + 1}" if mark else name
@@ -121,7 +127,9 @@ def _check_keys(node, origins: dict, name: str, path: tuple = ()) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
             if not isinstance(k, str):
-                raise CasimError(f"key {k!r} is not a name; quote it if it is meant as one", where=where(origins, path, name))
+                raise CasimError(
+                    f"key {k!r} is not a name; quote it if it is meant as one", where=where(origins, path, name)
+                )
             _check_keys(v, origins, name, path + (k,))
     elif isinstance(node, list):
         for i, v in enumerate(node):
@@ -131,7 +139,7 @@ def _check_keys(node, origins: dict, name: str, path: tuple = ()) -> None:
 def value(text: str):
     """One value written in YAML (as after ``--set KEY=``), read with the same rules as casim's files."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.constructor.ConstructorError as e:
         raise CasimError(f"cannot read this value: {e.problem or e}") from None
     except yaml.YAMLError:

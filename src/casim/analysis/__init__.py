@@ -8,10 +8,10 @@ model implicitly (:func:`compare.run_scenarios` and
 
 from .compare import differences, run_scenarios
 from .discovery import Box, discover
-from .inputs import load
+from .inputs import load_results
 from .response import response_grid, response_line
 from .sensitivity import morris, one_at_a_time, sobol, tornado
-from .summary import bands, dominant, horizon, mean_path, powers_of
+from .summary import bands, dominant_partner, horizon, mean_path, powers_of
 from .votes import vote_path
 
 __all__ = [
@@ -19,9 +19,9 @@ __all__ = [
     "bands",
     "differences",
     "discover",
-    "dominant",
+    "dominant_partner",
     "horizon",
-    "load",
+    "load_results",
     "mean_path",
     "morris",
     "one_at_a_time",

@@ -9,7 +9,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .. import __version__, api
+from .. import api
+from .._version import __version__
 from ..errors import CasimError
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
@@ -71,7 +72,7 @@ def run_scenarios(
         "casim_version": __version__,
         "comparison": {"scenarios": [s.name for s in loaded], "seed": seed, "replicates": replicates, "engine": engine},
         "seeds": "every scenario uses the same per-run seeds (casim.seeding.run_seed(seed, i)): common random numbers",
-        "scenarios": {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables)},
+        "scenarios": {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables, strict=True)},
     }
     return out
 
@@ -149,7 +150,10 @@ def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 def difference_summary(diff: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """A printable view of :func:`differences`: one row per scenario and state, "diff [low, high]" per outcome."""
     text = diff.assign(
-        cell=[f"{d:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]" for d, lo, hi in zip(diff["difference"], diff["ci_low"], diff["ci_high"])]
+        cell=[
+            f"{d:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]"
+            for d, lo, hi in zip(diff["difference"], diff["ci_low"], diff["ci_high"], strict=True)
+        ]
     )
     out = text.pivot(index=["scenario", "state"], columns="outcome", values="cell")
     order = list(pd.unique(diff["outcome"]))

@@ -65,7 +65,10 @@ class Box:
                 lines.append(f"  {lo:.3g} <= {p} <= {hi:.3g}")
             else:
                 lines.append(f"  {p}")
-        lines.append(f"  coverage {self.coverage:.2f}, density {self.density:.2f}, mass {self.mass:.2f} ({self.runs} runs, {self.of_interest} of interest)")
+        lines.append(
+            f"  coverage {self.coverage:.2f}, density {self.density:.2f}, mass {self.mass:.2f} ({self.runs} runs, "
+            f"{self.of_interest} of interest)"
+        )
         return "\n".join(lines)
 
 
@@ -101,7 +104,9 @@ def discover(
         raise CasimError(f"no run ends with {state}'s dominant partner {partner}; nothing to discover")
     if min_density is None:
         min_density = max(0.8, (1 + n_int / len(y)) / 2)
-    full = pd.DataFrame({"low": X.min().to_numpy(), "high": X.max().to_numpy()}, index=pd.Index(params, name="parameter"))
+    full = pd.DataFrame(
+        {"low": X.min().to_numpy(), "high": X.max().to_numpy()}, index=pd.Index(params, name="parameter")
+    )
     if n_int == len(y):
         limits, trajectory = full.assign(restricted=False), None
     elif method == "prim":
@@ -119,7 +124,8 @@ def discover(
 
 
 def hit_shares(df: pd.DataFrame, state: str, partner: str, parameters: Sequence[str]) -> pd.DataFrame:
-    """One row per distinct point of ``parameters`` among the runs: its values, the ``runs`` there and the ``share`` of them ending with ``partner`` dominant.
+    """One row per distinct point of ``parameters`` among the runs: its values, the ``runs`` there and the ``share`` of
+    them ending with ``partner`` dominant.
 
     On a grid design a point holds its replicates (and every run that differs
     only in other parameters); on a random design usually one run.

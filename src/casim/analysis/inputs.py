@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import results
+from .. import outputs
 from ..errors import CasimError
 from .summary import check_table
 
 
-def load(path: str | Path) -> tuple[pd.DataFrame, dict]:
+def load_results(path: str | Path) -> tuple[pd.DataFrame, dict]:
     """The results table at ``path`` (a folder or a file) and its ``manifest.json`` ({} when there is none)."""
     path = Path(path)
-    df = results.read(path)
+    df = outputs.read_results(path)
     check_table(df, where=str(path))
     folder = path if path.is_dir() else path.parent
     m = folder / "manifest.json"

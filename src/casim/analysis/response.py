@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from .summary import check_choice, dominant, horizon, outcomes_of, states_of
+from .summary import check_choice, dominant_partner, horizon, outcomes_of, states_of
 
 NOT_PARAMETERS = ("point", "dominant")
 
@@ -43,7 +43,7 @@ def per_run(df: pd.DataFrame, state: str, outcome: str, parameters: list[str]) -
     last = horizon(df)
     last = last[last["state"].astype(str) == state]
     out = last[parameters].copy()
-    out[outcome] = dominant(last).astype(str) if outcome == "dominant" else last[outcome].to_numpy()
+    out[outcome] = dominant_partner(last).astype(str) if outcome == "dominant" else last[outcome].to_numpy()
     return out.reset_index(drop=True)
 
 
@@ -59,7 +59,13 @@ def bin_values(values: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def response_grid(
-    df: pd.DataFrame, x: str, y: str, state: str, outcome: str = "dominant", bins: int = 10, problem: Mapping | None = None
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    state: str,
+    outcome: str = "dominant",
+    bins: int = 10,
+    problem: Mapping | None = None,
 ) -> pd.DataFrame:
     """The outcome over two swept parameters: rows are ``y`` bins (ascending), columns ``x`` bins.
 
@@ -89,14 +95,22 @@ def response_grid(
 
 
 def _full(series: pd.Series, ys: np.ndarray, xs: np.ndarray, fill) -> pd.DataFrame:
-    grid = pd.DataFrame(fill, index=pd.Index(ys, name="y"), columns=pd.Index(xs, name="x"), dtype=object if fill is None else float)
+    grid = pd.DataFrame(
+        fill, index=pd.Index(ys, name="y"), columns=pd.Index(xs, name="x"), dtype=object if fill is None else float
+    )
     for (iy, ix), v in series.items():
         grid.iat[int(iy), int(ix)] = v
     return grid
 
 
 def response_line(
-    df: pd.DataFrame, x: str, state: str, outcome: str, bins: int = 10, q: tuple[float, float] = (0.05, 0.95), problem: Mapping | None = None
+    df: pd.DataFrame,
+    x: str,
+    state: str,
+    outcome: str,
+    bins: int = 10,
+    q: tuple[float, float] = (0.05, 0.95),
+    problem: Mapping | None = None,
 ) -> pd.DataFrame:
     """Mean and ``q`` quantiles of a numeric outcome per bin of one swept parameter (all other parameters varying)."""
     check_choice("parameter", x, swept_parameters(df, problem))

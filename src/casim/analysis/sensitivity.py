@@ -42,7 +42,8 @@ def check_problem(problem: Mapping) -> dict:
 
 
 def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str) -> tuple[np.ndarray, np.ndarray]:
-    """Design matrix ``X`` (one row per point, in point order) and output ``Y`` (mean over replicates at the horizon)."""
+    """Design matrix ``X`` (one row per point, in point order) and output ``Y`` (mean over replicates at the
+    horizon)."""
     problem = check_problem(problem)
     if "point" not in df.columns:
         raise CasimError("the table has no 'point' column: sensitivity indices need a sweep's results")
@@ -62,7 +63,10 @@ def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str)
     Y = g[outcome].mean()
     points = X.index.to_numpy()
     if len(points) == 0 or points[0] != 0 or points[-1] != len(points) - 1:
-        raise CasimError(f"design points are incomplete: found {len(points)} point(s) between {points.min()} and {points.max()}; finish or resume the sweep")
+        raise CasimError(
+            f"design points are incomplete: found {len(points)} point(s) between {points.min()} and {points.max()}; "
+            "finish or resume the sweep"
+        )
     return X.to_numpy(float), Y.to_numpy(float)
 
 
@@ -79,7 +83,10 @@ def saltelli_second_order(X: np.ndarray, num_vars: int) -> bool:
     if fits_2 != fits_1:
         return fits_2
     if not fits_2:
-        raise CasimError(f"{n} design points do not form a Saltelli design for {D} parameters (need a multiple of {D + 2} or {2 * D + 2})")
+        raise CasimError(
+            f"{n} design points do not form a Saltelli design for {D} parameters "
+            f"(need a multiple of {D + 2} or {2 * D + 2})"
+        )
     if n < D + 4:
         return False
     # second-order layout: rows D+1, D+2 are BA_1, BA_2, which differ in columns 0 and 1;
@@ -111,12 +118,23 @@ def sobol_indices(
         raise CasimError("outputs contain NaN or infinite values; cannot compute Sobol indices")
     try:
         si = salib_sobol.analyze(
-            problem, Y, calc_second_order=calc_second_order, num_resamples=num_resamples, conf_level=conf_level, seed=seed
+            problem,
+            Y,
+            calc_second_order=calc_second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
         )
     except (RuntimeError, ValueError) as e:
         raise CasimError(f"Sobol analysis failed: {e}") from None
     return pd.DataFrame(
-        {"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]}
+        {
+            "parameter": problem["names"],
+            "S1": si["S1"],
+            "S1_conf": si["S1_conf"],
+            "ST": si["ST"],
+            "ST_conf": si["ST_conf"],
+        }
     )
 
 
@@ -129,7 +147,9 @@ def morris_levels(X: np.ndarray, problem: Mapping) -> int:
     steps = steps[(steps > 1e-9)]
     delta = float(np.median(steps)) if steps.size else 0.0
     if not 0.5 < delta <= 1.0 + 1e-9:
-        raise CasimError(f"cannot read the number of levels from this Morris design (step {delta:.3g}); pass num_levels")
+        raise CasimError(
+            f"cannot read the number of levels from this Morris design (step {delta:.3g}); pass num_levels"
+        )
     return round(2 * delta / (2 * delta - 1))
 
 
@@ -149,7 +169,9 @@ def morris_indices(
     if len(X) % (problem["num_vars"] + 1):
         raise CasimError(f"{len(X)} design points do not form Morris trajectories of {problem['num_vars'] + 1} rows")
     try:
-        si = salib_morris.analyze(problem, X, Y, num_resamples=num_resamples, conf_level=conf_level, num_levels=num_levels, seed=seed)
+        si = salib_morris.analyze(
+            problem, X, Y, num_resamples=num_resamples, conf_level=conf_level, num_levels=num_levels, seed=seed
+        )
     except (RuntimeError, ValueError) as e:
         raise CasimError(f"Morris analysis failed: {e}") from None
     return pd.DataFrame(
@@ -181,9 +203,14 @@ def sobol(
     conf_level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Sobol indices of each outcome of each state from a Saltelli sweep: state, outcome, parameter, S1, S1_conf, ST, ST_conf."""
+    """Sobol indices of each outcome of each state from a Saltelli sweep: state, outcome, parameter, S1, S1_conf, ST,
+    ST_conf."""
     return _per_state_and_outcome(
-        df, problem, states, outcomes, ["S1", "S1_conf", "ST", "ST_conf"],
+        df,
+        problem,
+        states,
+        outcomes,
+        ["S1", "S1_conf", "ST", "ST_conf"],
         lambda X, Y: sobol_indices(problem, Y, X, calc_second_order, num_resamples, conf_level, seed),
     )
 
@@ -198,9 +225,14 @@ def morris(
     conf_level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Morris screening of each outcome of each state from a Morris sweep: state, outcome, parameter, mu, mu_star, mu_star_conf, sigma."""
+    """Morris screening of each outcome of each state from a Morris sweep: state, outcome, parameter, mu, mu_star,
+    mu_star_conf, sigma."""
     return _per_state_and_outcome(
-        df, problem, states, outcomes, ["mu", "mu_star", "mu_star_conf", "sigma"],
+        df,
+        problem,
+        states,
+        outcomes,
+        ["mu", "mu_star", "mu_star_conf", "sigma"],
         lambda X, Y: morris_indices(problem, X, Y, num_levels, num_resamples, conf_level, seed),
     )
 
@@ -237,7 +269,9 @@ def from_manifest(
     """Sobol or Morris indices of a sweep's table, as its manifest's design and problem say."""
     problem = manifest.get("problem")
     if not problem:
-        raise CasimError("the results have no SALib problem in manifest.json: sensitivity indices need a sweep's results")
+        raise CasimError(
+            "the results have no SALib problem in manifest.json: sensitivity indices need a sweep's results"
+        )
     design = manifest.get("design") or {}
     options = design.get("options") or {}
     if method_of(design) == "sobol":
@@ -336,5 +370,7 @@ def tornado(oat: pd.DataFrame, state: str, outcome: str) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["swing"] = (out["at_high"] - out["at_low"]).abs()
     out = out.sort_values("swing", ascending=False, ignore_index=True)
-    out.attrs.update({"state": state, "outcome": outcome, "scenario": str(oat["scenario"].iloc[0]), "powers": powers_of(oat)})
+    out.attrs.update(
+        {"state": state, "outcome": outcome, "scenario": str(oat["scenario"].iloc[0]), "powers": powers_of(oat)}
+    )
     return out

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import observables
+from .. import measures
 from ..errors import CasimError, did_you_mean
 
 REQUIRED = ("scenario", "run", "step", "date", "state", "hedging")
@@ -64,7 +64,10 @@ def one_scenario(df: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
     names = scenarios_of(df)
     if scenario is None:
         if len(names) > 1:
-            raise CasimError(f"the table holds {len(names)} scenarios ({', '.join(names)}); choose one (scenario=..., or casim plot --scenario)")
+            raise CasimError(
+                f"the table holds {len(names)} scenarios ({', '.join(names)}); "
+                "choose one (scenario=..., or casim plot --scenario)"
+            )
         return df
     check_choice("scenario", scenario, names)
     return df[df["scenario"].astype(str) == scenario]
@@ -82,10 +85,10 @@ def horizon(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["step"] == last]
 
 
-def dominant(df: pd.DataFrame) -> pd.Series:
+def dominant_partner(df: pd.DataFrame) -> pd.Series:
     """The power with the largest share in each row (ties go to the first power)."""
     powers = powers_of(df)
-    idx, _ = observables.dominant(df[powers].to_numpy())
+    idx, _ = measures.dominant(df[powers].to_numpy())
     return pd.Series(pd.Categorical(np.asarray(powers)[idx], categories=powers), index=df.index, name="dominant")
 
 
@@ -107,7 +110,7 @@ def bands(df: pd.DataFrame, q: tuple[float, float] = (0.05, 0.95)) -> pd.DataFra
     long.index = long.index.set_names(["scenario", "state", "step", "outcome"])
     long = long.reset_index()
     dates = df.groupby([df["scenario"].astype(str), df["step"]], sort=False)["date"].first().astype(str)
-    long["date"] = [dates[(s, t)] for s, t in zip(long["scenario"], long["step"])]
+    long["date"] = [dates[(s, t)] for s, t in zip(long["scenario"], long["step"], strict=True)]
     return long[["scenario", "state", "step", "date", "outcome", "low", "median", "high", "mean"]].sort_values(
         ["scenario", "state", "outcome", "step"], kind="stable", ignore_index=True
     )

@@ -10,11 +10,20 @@ import argparse
 import importlib
 import sys
 
-from .. import __version__
+from .._version import __version__
 from ..errors import CasimError
 
 COMMANDS = ["run", "check", "schema", "sweep", "votes", "validate", "calibrate", "plot", "compare", "sensitivity"]
-MODULES = {"run": "run", "check": "run", "schema": "run", "votes": "validate", "validate": "validate", "calibrate": "validate", "compare": "plot", "sensitivity": "plot"}
+MODULES = {
+    "run": "run",
+    "check": "run",
+    "schema": "run",
+    "votes": "validate",
+    "validate": "validate",
+    "calibrate": "validate",
+    "compare": "plot",
+    "sensitivity": "plot",
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"casim: error: {e}", file=sys.stderr)
         return e.exit_code
     except MemoryError:
-        print("casim: error: out of memory: too many runs for one table; run them as a sweep keeping summaries (casim sweep)", file=sys.stderr)
+        print(
+            "casim: error: out of memory: too many runs for one table; "
+            "run them as a sweep keeping summaries (casim sweep)",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("casim: interrupted", file=sys.stderr)

@@ -8,7 +8,7 @@ from tqdm.auto import tqdm
 
 
 @contextmanager
-def bar(total: int, unit: str = "run", desc: str | None = None):
+def bar(total: int | None, unit: str = "run", desc: str | None = None):
     """A callback ``advance(n)`` that moves a progress bar; shows rate and ETA."""
     with tqdm(total=total, unit=unit, desc=desc, disable=None, dynamic_ncols=True, leave=False) as t:
         yield t.update

@@ -14,13 +14,19 @@ from .progress import bar
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run a scenario file and write the results table")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument(
+        "scenario", help="scenario YAML file, or the name of a shipped scenario (baseline, sanctions_tighten, ...)"
+    )
     p.add_argument("--out", help="output folder (default: results/<scenario name>)")
     p.add_argument("--replicates", type=int, help="number of replicates (default: the file's)")
     p.add_argument("--seed", type=int, help="base seed (default: the file's)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. west.sanctions=0.8")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. west.sanctions=0.8"
+    )
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    p.add_argument("--engine", choices=api.ENGINES, default="ensemble", help="ensemble (fast, default) or mesa (one model per run)")
+    p.add_argument(
+        "--engine", choices=api.ENGINES, default="ensemble", help="ensemble (fast, default) or mesa (one model per run)"
+    )
     p.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="validate scenario files without running them")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sys
 
 from .. import api
-from ..sweep import SweepInterrupted, load_sweep, summarise, sweep
-from ..sweep.executors import KINDS
-from ..sweep.runner import plan_info
+from ..sweep import SweepInterrupted, load_sweep, plan_info, run_sweep, summarise
+from ..sweep.executors import EXECUTORS
 from .progress import bar
 
 
@@ -16,14 +15,21 @@ def register(sub) -> None:
     p.add_argument("sweep", help="sweep YAML file")
     p.add_argument("--out", help="store folder (default: results/sweeps/<sweep name>)")
     p.add_argument(
-        "--workers", type=int, default=1, help="local processes, or Dask LocalCluster workers (default 1: run in this process)"
+        "--workers",
+        type=int,
+        default=1,
+        help="local processes, or Dask LocalCluster workers (default 1: run in this process)",
     )
-    p.add_argument("--executor", choices=KINDS, help="local (default) or dask")
+    p.add_argument("--executor", choices=EXECUTORS, help="local (default) or dask")
     p.add_argument(
-        "--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)",
     )
     p.add_argument(
-        "--engine", choices=api.ENGINES, help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)"
+        "--engine",
+        choices=api.ENGINES,
+        help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted store: run only the missing chunks")
     p.add_argument("--dry-run", action="store_true", help="validate the file and print the plan without running")
@@ -63,7 +69,7 @@ def cmd_sweep(args) -> int:
         state["advance"](n)
 
     try:
-        outcome = sweep(
+        outcome = run_sweep(
             spec,
             args.out,
             workers=args.workers,
@@ -91,7 +97,10 @@ def cmd_sweep(args) -> int:
     last, table = summarise(outcome.out)
     print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
     print(table.round(3).to_string())
-    print(f"wrote {outcome.out} (manifest.json, design.parquet, chunks/); read it with casim.read_results({str(outcome.out)!r})")
+    print(
+        f"wrote {outcome.out} (manifest.json, design.parquet, chunks/); read it with "
+        f"casim.read_results({str(outcome.out)!r})"
+    )
     return 0
 
 

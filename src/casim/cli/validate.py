@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import observables, results, validation
+from .. import projection, results, shipped, validation, votes
 from ..api import replicate_seeds
 from ..scenario import load_scenario, parse_set
 from .progress import bar
 
-SHIPPED = validation.DEFAULT_FILES
+SHIPPED = shipped.DEFAULT_FILES
 
 
 def register(sub) -> None:
     v = sub.add_parser("votes", help="project each state's vote on described UN General Assembly texts")
-    v.add_argument("scenario", help="scenario YAML file")
-    v.add_argument("--resolutions", required=True, metavar="FILE", help="resolutions YAML file (id, date, kind per text)")
+    v.add_argument(
+        "scenario", help="scenario YAML file, or the name of a shipped scenario (baseline, hindcast_2021, ...)"
+    )
+    v.add_argument(
+        "--resolutions",
+        metavar="FILE",
+        help=f"resolutions YAML file (id, date, kind per text; default: the shipped {SHIPPED['resolutions']})",
+    )
     v.add_argument("--replicates", type=int, help="number of replicates (default: the scenario's)")
     v.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario parameter")
@@ -28,8 +34,9 @@ def register(sub) -> None:
     )
     _scenario_args(s)
     s.add_argument(
-        "--held-out", metavar="FILE",
-        help=f"out-of-sample vote records, reported only (default: the repository's {SHIPPED['held_out']}; 'none' to skip)",
+        "--held-out",
+        metavar="FILE",
+        help=f"out-of-sample vote records, reported only (default: the shipped {SHIPPED['held_out']}; 'none' to skip)",
     )
     s.add_argument("--replicates", type=int, help="replicates per scenario (default: each scenario's)")
     s.add_argument("--seed", type=int, help="base seed (default: each scenario's)")
@@ -47,25 +54,28 @@ def register(sub) -> None:
 
 
 def _scenario_args(p) -> None:
-    for name, key, what in (("--baseline", "baseline", "baseline scenario"), ("--hindcast", "hindcast", "hindcast scenario"),
-                            ("--resolutions", "resolutions", "fitted vote records")):
-        p.add_argument(name, metavar="FILE", help=f"{what} (default: the repository's {SHIPPED[key]})")
+    for name, key, what in (
+        ("--baseline", "baseline", "baseline scenario"),
+        ("--hindcast", "hindcast", "hindcast scenario"),
+        ("--resolutions", "resolutions", "fitted vote records"),
+    ):
+        p.add_argument(name, metavar="FILE", help=f"{what} (default: the shipped {SHIPPED[key]})")
 
 
 def _inputs(args) -> tuple:
     """The baseline, the hindcast and the fitted records: the given files or the shipped ones."""
-    baseline = load_scenario(args.baseline or validation.default_file("baseline", "--baseline"))
-    hindcast = load_scenario(args.hindcast or validation.default_file("hindcast", "--hindcast"))
-    fitted = args.resolutions or validation.default_file("resolutions", "--resolutions")
+    baseline = load_scenario(args.baseline or shipped.default_file("baseline"))
+    hindcast = load_scenario(args.hindcast or shipped.default_file("hindcast"))
+    fitted = args.resolutions or shipped.default_file("resolutions")
     return baseline, hindcast, fitted
 
 
 def cmd_votes(args) -> int:
     scenario = load_scenario(args.scenario, parse_set(args.set))
-    resolutions = observables.read_resolutions(args.resolutions)
+    resolutions = votes.read_resolutions(args.resolutions or shipped.default_file("resolutions"))
     n, _, _ = replicate_seeds(scenario, args.replicates, args.seed)
     with bar(n, desc=scenario.name) as advance:
-        df = observables.votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
+        df = projection.run_votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
     if args.out:
         out = results.write_csv(df.round(4), args.out)
         print(f"{scenario.name}: {n} replicate(s), seed {df.attrs['seed']}; wrote {len(df)} rows to {out}")
@@ -76,10 +86,7 @@ def cmd_votes(args) -> int:
 
 def cmd_validate(args) -> int:
     baseline, hindcast, fitted = _inputs(args)
-    if args.held_out in ("", "none"):
-        held_out = None
-    else:
-        held_out = args.held_out or validation.default_file("held_out", "--held-out")
+    held_out = None if args.held_out in ("", "none") else args.held_out or shipped.default_file("held_out")
     resolutions = validation.resolutions(fitted, held_out)
     card = validation.scorecard(baseline, hindcast, resolutions, args.replicates, args.seed)
     fitted_rows = card[card["role"] == "fitted"]
@@ -90,7 +97,9 @@ def cmd_validate(args) -> int:
     if summary.votes:
         print(summary.describe())
         for _, r in card[card["role"] == "held_out"].iterrows():
-            print(f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}")
+            print(
+                f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}"
+            )
     if args.out:
         results.write_csv(card, args.out)
     failed = validation.failures(card)
@@ -105,11 +114,17 @@ def cmd_calibrate(args) -> int:
     baseline, hindcast, fitted = _inputs(args)
     resolutions = validation.resolutions(fitted)
     with bar(args.draws, unit="draw", desc="ABC") as advance:
-        cal = calibrate.run(
-            baseline, hindcast, resolutions, draws=args.draws, replicates=args.replicates,
-            quantile=args.quantile, seed=args.seed, progress=advance,
+        cal = calibrate.run_abc(
+            baseline,
+            hindcast,
+            resolutions,
+            draws=args.draws,
+            replicates=args.replicates,
+            quantile=args.quantile,
+            seed=args.seed,
+            progress=advance,
         )
-    path = calibrate.write(cal, args.out)
+    path = calibrate.write_calibration(cal, args.out)
     print(calibrate.report(cal.summary))
     print(f"wrote {path} and {Path(args.out) / 'summary.json'}")
     return 0

@@ -1,15 +1,26 @@
 """Batch parameter sweeps: sweep files, designs (grid, LHS, Sobol, Morris, CSV), executors and the chunked store.
 
-``casim.sweep(path_or_object, out=...)`` runs one; ``casim.read_results(out)``
+``casim.run_sweep(path_or_object, out=...)`` runs one; ``casim.read_results(out)``
 reads its store back as one table.
+
+Modules, each with one job: :mod:`~casim.sweep.schema` (the sweep-file
+schema), :mod:`~casim.sweep.parameters` (swept parameters),
+:mod:`~casim.sweep.csv_design` (CSV designs), :mod:`~casim.sweep.spec`
+(loading a sweep file), :mod:`~casim.sweep.design` (SALib and grid designs),
+:mod:`~casim.sweep.plan` (chunks and their jobs), :mod:`~casim.sweep.jobs`
+(the work of one chunk), :mod:`~casim.sweep.manifest` (a new store's
+manifest), :mod:`~casim.sweep.resume` (the resume check),
+:mod:`~casim.sweep.store` (the store on disk), :mod:`~casim.sweep.executors`
+(local processes and Dask) and :mod:`~casim.sweep.runner` (running it all).
 """
 
 from .design import Design
 from .design import make as make_design
-from .runner import Outcome, SweepInterrupted, plan_info, sweep
-from .spec import Param, Sweep, load_sweep, sweep_from_dict
-from .store import read as read_store
-from .store import summarise
+from .parameters import Param
+from .plan import plan_info
+from .runner import Outcome, SweepInterrupted, run_sweep
+from .spec import Sweep, load_sweep, sweep_from_dict
+from .store import read_store, summarise
 
 __all__ = [
     "Design",
@@ -21,7 +32,7 @@ __all__ = [
     "make_design",
     "plan_info",
     "read_store",
+    "run_sweep",
     "summarise",
-    "sweep",
     "sweep_from_dict",
 ]

@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from .spec import Param, Sweep
+from .parameters import Param
+from .spec import Sweep
 
 # Design points a sweep may have: the planner holds the design matrix (8 bytes a point and parameter) and one
 # group number a point, so this bounds its memory (about 80 MB a parameter) before anything is sampled.
@@ -82,11 +84,13 @@ def _morris_check(sweep: Sweep, levels: int, where: str) -> None:
     def fits(L: int) -> bool:
         return all(L % k == 0 or (kind == "int" and k >= L) for kind, k in sizes.values())
 
-    bad = next((path for path, (kind, k) in sizes.items() if not (levels % k == 0 or (kind == "int" and k >= levels))), None)
+    bad = next(
+        (path for path, (kind, k) in sizes.items() if not (levels % k == 0 or (kind == "int" and k >= levels))), None
+    )
     if bad is None:
         return
     kind, k = sizes[bad]
-    better = next(L for L in range(2, 2 * math.lcm(*(k for _, k in sizes.values())) + 1, 2) if L >= levels and fits(L))
+    better = next(L for L in range(2, 2 * math.lcm(*(k for _, k in sizes.values())) + 1, 2) if levels <= L and fits(L))
     what = "values" if kind == "category" else "whole numbers"
     raise CasimError(
         f"design: morris num_levels {levels} cannot give the {k} {what} of {bad} equal weight (a multiple of {k} can); "
@@ -102,20 +106,22 @@ def count(sweep: Sweep) -> int:
     if d.method == "grid":
         return math.prod(_grid_size(p) for p in sweep.params)
     if d.method == "csv":
-        return int(sweep.csv_X.shape[0])
+        return int(cast(np.ndarray, sweep.csv_X).shape[0])  # parsed for every csv sweep by resolve_sweep
+    n = cast(int, d.n)  # required for lhs, sobol and morris: checked by resolve_sweep
     if d.method == "lhs":
-        return d.n
+        return n
     if d.method == "sobol":
-        return d.n * ((2 * D + 2) if d.second_order is not False else (D + 2))
-    return d.n * (D + 1)  # morris samples n trajectories (optimal_trajectories then keeps some)
+        return n * ((2 * D + 2) if d.second_order is not False else (D + 2))
+    return n * (D + 1)  # morris samples n trajectories (optimal_trajectories then keeps some)
 
 
 def _grid_size(p: Param) -> int:
     if p.kind == "category":
         return len(p.values)
+    levels = cast(int, p.levels)  # a grid's ranges all have levels: checked by parse_param
     if p.kind == "int":
-        return min(p.levels, int(p.high - p.low) + 1)
-    return p.levels
+        return min(levels, int(cast(float, p.high) - cast(float, p.low)) + 1)
+    return levels
 
 
 def make(sweep: Sweep) -> Design:
@@ -137,21 +143,23 @@ def make(sweep: Sweep) -> Design:
     prob = problem(sweep)
     if d.method == "grid":
         X = _grid(sweep)
-        options = {"levels": d.levels}
+        options: dict[str, object] = {"levels": d.levels}
     elif d.method == "csv":
-        X = sweep.csv_X
+        X = cast(np.ndarray, sweep.csv_X)  # parsed for every csv sweep by resolve_sweep
         options = {"file": d.file, "sha256": sweep.csv_hash}
     else:
         from SALib.sample import latin, morris, sobol
 
+        dn = cast(int, d.n)  # required for lhs, sobol and morris: checked by resolve_sweep
         if d.method == "lhs":
             options = {"n": d.n}
-            call = lambda: latin.sample(prob, d.n, seed=seed)  # noqa: E731
+            call = lambda: latin.sample(prob, dn, seed=seed)  # noqa: E731
         elif d.method == "sobol":
-            if d.n & (d.n - 1):
-                lo = 1 << (d.n.bit_length() - 1)
+            if dn & (dn - 1):
+                lo = 1 << (dn.bit_length() - 1)
                 raise CasimError(
-                    f"design: sobol needs n a power of 2 for Saltelli's scheme (got {d.n}; try {lo} or {lo * 2})", where=where
+                    f"design: sobol needs n a power of 2 for Saltelli's scheme (got {d.n}; try {lo} or {lo * 2})",
+                    where=where,
                 )
             second = True if d.second_order is None else d.second_order
             scramble = True if d.scramble is None else d.scramble
@@ -159,9 +167,10 @@ def make(sweep: Sweep) -> Design:
             call = lambda: sobol.sample(prob, d.n, calc_second_order=second, scramble=scramble, seed=seed)  # noqa: E731
         else:
             opt = d.optimal_trajectories
-            if opt is not None and opt >= d.n:
+            if opt is not None and opt >= dn:
                 raise CasimError(
-                    f"design: morris optimal_trajectories ({opt}) must be below n ({d.n}), the trajectories it picks from",
+                    f"design: morris optimal_trajectories ({opt}) must be below n ({d.n}), "
+                    "the trajectories it picks from",
                     where=where,
                 )
             local = True if d.local_optimization is None else d.local_optimization
@@ -186,10 +195,13 @@ def _grid(sweep: Sweep) -> np.ndarray:
     for p in sweep.params:
         if p.kind == "category":
             axes.append(np.arange(len(p.values), dtype=float))
-        elif p.kind == "int":
-            axes.append(np.unique(np.round(np.linspace(p.low, p.high, _grid_size(p)))))
         else:
-            axes.append(np.linspace(p.low, p.high, p.levels))
+            # a range: low and high always set, and levels too in a grid (checked by parse_param)
+            low, high = cast(float, p.low), cast(float, p.high)
+            if p.kind == "int":
+                axes.append(np.unique(np.round(np.linspace(low, high, _grid_size(p)))))
+            else:
+                axes.append(np.linspace(low, high, cast(int, p.levels)))
     mesh = np.meshgrid(*axes, indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1)
 

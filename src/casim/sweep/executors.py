@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import CasimError
 
-KINDS = ("local", "dask")
+EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = "10s"
 RECOUNT_S = 2.0  # how often a Dask cluster's thread count is re-read while a sweep runs
 
@@ -52,7 +53,7 @@ def _context():
     """forkserver where there is one (one import of casim, then cheap forks; safe with threads), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["casim.sweep.runner"])
+        ctx.set_forkserver_preload(["casim.sweep.jobs"])  # the module workers run
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -76,10 +77,8 @@ class _DaskThreads:
         self._thread: threading.Thread | None = None
 
     def _count(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.n = sum(self.client.nthreads().values()) or self.n
-        except Exception:  # noqa: BLE001 - a count that fails keeps the last one; the chunks' futures report real trouble
-            pass
 
     def __call__(self) -> int:
         return self.n
@@ -112,7 +111,9 @@ def _threads_of(executor: Executor) -> Callable[[], int]:
 
 
 @contextmanager
-def open_pool(executor: str | Executor | None = None, workers: int = 1, scheduler: str | None = None, window: int | None = None):
+def open_pool(
+    executor: str | Executor | None = None, workers: int = 1, scheduler: str | None = None, window: int | None = None
+):
     """Yield a :class:`Pool`; executors made here are shut down on exit, ones passed in are left open.
 
     ``executor`` may also be a Dask ``Client`` (its ``get_executor()`` is used).
@@ -132,8 +133,8 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
             yield Pool(executor, type(executor).__name__, _threads_of(executor), window)
         return
     kind = executor or ("dask" if scheduler else "local")
-    if kind not in KINDS:
-        raise CasimError(f"unknown executor {kind!r}; valid: {', '.join(KINDS)}")
+    if kind not in EXECUTORS:
+        raise CasimError(f"unknown executor {kind!r}; valid: {', '.join(EXECUTORS)}")
     if kind == "local":
         if scheduler:
             raise CasimError("--scheduler needs --executor dask")
@@ -144,7 +145,9 @@ def open_pool(executor: str | Executor | None = None, workers: int = 1, schedule
         t0 = time.perf_counter()
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_quiet_worker)
         try:
-            for f in [ex.submit(_ready) for _ in range(workers)]:  # start the workers now, not inside the first chunks' timing
+            for f in [
+                ex.submit(_ready) for _ in range(workers)
+            ]:  # start the workers now, not inside the first chunks' timing
                 f.result()
             yield Pool(ex, f"{workers} local processes", lambda: workers, window, time.perf_counter() - t0)
         finally:

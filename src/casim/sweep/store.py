@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from ..observables import dominant
+from ..measures import dominant
 from ..results import atomic_write
 
 FORMAT = "casim-sweep-store"
@@ -81,7 +81,9 @@ def existing(out: Path, resume: bool) -> dict | None:
     manifest = read_manifest(out) if out.is_dir() else None
     if manifest is not None:
         if not _is_store(manifest):
-            raise CasimError("this folder holds results that are not a sweep store; choose another --out folder", where=str(out))
+            raise CasimError(
+                "this folder holds results that are not a sweep store; choose another --out folder", where=str(out)
+            )
         if not resume:
             raise CasimError(
                 "this folder already holds a sweep store; pass --resume to finish it, or choose another --out folder",
@@ -99,7 +101,9 @@ def existing(out: Path, resume: bool) -> dict | None:
     except OSError as e:
         raise CasimError(f"cannot read the output folder: {e.strerror or e}", where=str(out)) from None
     if leftovers:
-        raise CasimError("the output folder is not empty and holds no sweep store; choose an empty or new folder", where=str(out))
+        raise CasimError(
+            "the output folder is not empty and holds no sweep store; choose an empty or new folder", where=str(out)
+        )
     return None
 
 
@@ -160,12 +164,17 @@ class Store:
     def save_manifest(self) -> None:
         """Rewrite ``manifest.json`` atomically."""
         try:
-            atomic_write(self.root / MANIFEST, lambda p: Path(p).write_text(json.dumps(self.manifest, indent=2, default=_json)))
+            atomic_write(
+                self.root / MANIFEST,
+                lambda p: Path(p).write_text(json.dumps(self.manifest, indent=2, default=json_default)),
+            )
         except OSError as e:
             raise _oserror(e, self.root / MANIFEST) from None
 
 
-def _json(o):
+def json_default(o):
+    """How the manifest writes what JSON has no type for: numpy numbers and arrays as numbers and lists, the rest as
+    text."""
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
@@ -201,7 +210,9 @@ def open_existing(root: Path) -> Store:
     return Store(Path(root), manifest)
 
 
-def resume_command(source: str | None, out: Path, *, workers: int = 1, executor: str | None = None, scheduler: str | None = None) -> str:
+def resume_command(
+    source: str | None, out: Path, *, workers: int = 1, executor: str | None = None, scheduler: str | None = None
+) -> str:
     """The shell command that finishes the store ``out`` of the sweep file ``source`` on the same executor."""
     cmd = ["casim", "sweep", source or "SWEEP.yaml", "--out", str(out), "--resume"]
     if workers != 1:
@@ -213,7 +224,7 @@ def resume_command(source: str | None, out: Path, *, workers: int = 1, executor:
     return shlex.join(cmd)
 
 
-def read(root: str | Path, columns: list[str] | None = None, partial: bool = False) -> pd.DataFrame:
+def read_store(root: str | Path, columns: list[str] | None = None, partial: bool = False) -> pd.DataFrame:
     """The results of a sweep store as one table, in run order.
 
     An incomplete store is an error unless ``partial`` is true (then the
@@ -227,7 +238,8 @@ def read(root: str | Path, columns: list[str] | None = None, partial: bool = Fal
     if missing and not partial:
         cmd = resume_command(store.manifest.get("sweep", {}).get("file"), store.root)
         raise CasimError(
-            f"the sweep is incomplete ({len(files)} of {store.n_chunks} chunks); finish it with `{cmd}` or read it with partial=True",
+            f"the sweep is incomplete ({len(files)} of {store.n_chunks} chunks); "
+            f"finish it with `{cmd}` or read it with partial=True",
             where=str(store.root),
         )
     if not files:
@@ -245,7 +257,11 @@ def summarise(root: str | Path) -> tuple[str, pd.DataFrame]:
 
     store = open_existing(Path(root))
     powers = store.manifest["scenario"]["powers"]
-    last = store.manifest["keep"]["dates"][-1] if store.manifest["keep"] != "trajectories" else store.manifest["scenario"]["end"]
+    last = (
+        store.manifest["keep"]["dates"][-1]
+        if store.manifest["keep"] != "trajectories"
+        else store.manifest["scenario"]["end"]
+    )
     sums: dict[str, np.ndarray] = {}
     wins: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}

@@ -8,56 +8,44 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import BASELINE, ES11_6, HELD_OUT, HINDCAST, one_line_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import casim
-from casim import observables as obs
+from casim import measures, projection, votes
 from casim.cli import main
 from casim.seeding import run_seeds
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
-HINDCAST = ROOT / "scenarios" / "hindcast_2021.yaml"
-ES11_6 = ROOT / "scenarios" / "resolutions" / "unga_es11_6.yaml"
-HELD_OUT = ROOT / "scenarios" / "resolutions" / "unga_held_out.yaml"
 POWERS = ("russia", "west", "china")
 STATES = ("KAZ", "KGZ", "TJK", "UZB", "TKM")
-
-
-def one_line_error(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("casim: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 # -- hedging and dominant partner ---------------------------------------------------
 
 
 def test_hedging_is_one_at_equidistance_and_zero_at_a_corner():
-    h = obs.hedging(np.array([[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]))
+    h = measures.hedging(np.array([[1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]))
     assert h[0] == pytest.approx(1.0)
     assert h[1] == pytest.approx(0.0, abs=1e-9)
     assert h[2] == pytest.approx(np.log(2) / np.log(3))
 
 
 def test_dominant_partner_is_largest_share_with_margin_over_second():
-    idx, margin = obs.dominant(np.array([[0.2, 0.5, 0.3], [0.7, 0.1, 0.2]]))
+    idx, margin = measures.dominant(np.array([[0.2, 0.5, 0.3], [0.7, 0.1, 0.2]]))
     assert idx.tolist() == [1, 0]
     assert margin == pytest.approx([0.2, 0.5])
 
 
 def test_dominant_partner_of_a_results_table_is_its_largest_share():
-    # the one table-level function; observables.dominant works on arrays
-    from casim.analysis.summary import dominant
+    # the one table-level function; measures.dominant works on arrays
+    from casim.analysis.summary import dominant_partner as dominant
 
     df = casim.run(casim.load_scenario(BASELINE), replicates=2, seed=1)
     shares = df[list(POWERS)].to_numpy(dtype=float)
     dom = dominant(df)
     assert (dom.astype(str).to_numpy() == np.asarray(POWERS)[shares.argmax(1)]).all()
-    _, margin = obs.dominant(shares)
+    _, margin = measures.dominant(shares)
     np.testing.assert_allclose(margin, np.sort(shares)[:, -1] - np.sort(shares)[:, -2])
 
 
@@ -70,9 +58,9 @@ alignments = st.lists(st.floats(0.01, 1.0), min_size=15, max_size=15).map(
 
 
 @settings(max_examples=60, deadline=None)
-@given(alignments, st.sampled_from(obs.KINDS))
+@given(alignments, st.sampled_from(votes.TEXT_KINDS))
 def test_vote_probabilities_are_a_distribution_over_four_outcomes(a, kind):
-    p = obs.vote_probabilities(a, POWERS, obs.doctrines(STATES), kind)
+    p = votes.vote_probabilities(a, POWERS, votes.doctrines(STATES), kind)
     assert p.shape == (5, 4)
     assert np.all(p >= 0)
     assert p.sum(-1) == pytest.approx(np.ones(5))
@@ -83,49 +71,51 @@ def test_leaning_west_raises_yes_and_lowers_no(kind):
     # same hedging index (a permutation), west and russia swapped
     toward_russia = np.array([[0.7, 0.1, 0.2]] * 5)
     toward_west = np.array([[0.1, 0.7, 0.2]] * 5)
-    d = obs.doctrines(STATES)
-    p_r = obs.vote_probabilities(toward_russia, POWERS, d, kind)
-    p_w = obs.vote_probabilities(toward_west, POWERS, d, kind)
+    d = votes.doctrines(STATES)
+    p_r = votes.vote_probabilities(toward_russia, POWERS, d, kind)
+    p_w = votes.vote_probabilities(toward_west, POWERS, d, kind)
     assert np.all(p_w[:, 0] > p_r[:, 0])
     assert np.all(p_w[:, 1] < p_r[:, 1])
 
 
 def test_neutral_doctrine_raises_non_participation():
     a = np.array([[0.3, 0.3, 0.4]] * 3)
-    p = obs.vote_probabilities(a, POWERS, ["neutral", "multi_vector", "dependent"], "condemnation")
-    absent = p[:, obs.OUTCOMES.index("absent")]
+    p = votes.vote_probabilities(a, POWERS, ["neutral", "multi_vector", "dependent"], "condemnation")
+    absent = p[:, votes.OUTCOMES.index("absent")]
     assert absent[0] > absent[1] and absent[0] > absent[2]
 
 
 def test_precedent_risk_raises_no_on_a_suspension():
     a = np.array([[0.6, 0.1, 0.3]] * 5)
-    d = obs.doctrines(STATES)
-    low = obs.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 0.0})
-    high = obs.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 5.0})
+    d = votes.doctrines(STATES)
+    low = votes.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 0.0})
+    high = votes.vote_probabilities(a, POWERS, d, "suspension", {"precedent": 5.0})
     assert np.all(high[:, 1] > low[:, 1])
 
 
 def test_per_run_coefficients_equal_separate_scalar_calls():
     rng = np.random.default_rng(3)
     a = rng.dirichlet(np.ones(3), size=(4, 5))
-    d = obs.doctrines(STATES)
+    d = votes.doctrines(STATES)
     hedge = np.array([0.5, 2.0, 4.0, 7.0])
     neutral = np.array([1.0, 3.0, 9.0, 11.0])
-    batch = obs.vote_probabilities(a, POWERS, d, "peace_terms", {"hedging": hedge, "doctrine.neutral": neutral})
+    batch = votes.vote_probabilities(a, POWERS, d, "peace_terms", {"hedging": hedge, "doctrine.neutral": neutral})
     for r in range(4):
-        one = obs.vote_probabilities(a[r], POWERS, d, "peace_terms", {"hedging": hedge[r], "doctrine.neutral": neutral[r]})
+        one = votes.vote_probabilities(
+            a[r], POWERS, d, "peace_terms", {"hedging": hedge[r], "doctrine.neutral": neutral[r]}
+        )
         np.testing.assert_allclose(batch[r], one)
 
 
 def test_projected_probabilities_are_the_mean_over_replicates_and_vote_the_most_probable():
     sc = casim.load_scenario(BASELINE)
-    res = obs.read_resolutions(ES11_6)
+    res = votes.read_resolutions(ES11_6)
     traj = casim.simulate(sc, run_seeds(5, 6))
-    df = obs.project_votes(sc, traj, res)
-    per_run = obs.vote_probabilities(traj[:, 0], sc.powers, obs.doctrines(sc.states), "peace_terms")
-    cols = [f"p_{o}" for o in obs.OUTCOMES]
+    df = projection.project_votes(sc, traj, res)
+    per_run = votes.vote_probabilities(traj[:, 0], sc.powers, votes.doctrines(sc.states), "peace_terms")
+    cols = [f"p_{o}" for o in votes.OUTCOMES]
     np.testing.assert_allclose(df[cols].to_numpy(), per_run.mean(0))
-    assert (df["vote"] == [obs.OUTCOMES[i] for i in df[cols].to_numpy().argmax(1)]).all()
+    assert (df["vote"] == [votes.OUTCOMES[i] for i in df[cols].to_numpy().argmax(1)]).all()
 
 
 @pytest.mark.parametrize(
@@ -141,10 +131,10 @@ def test_projected_probabilities_are_the_mean_over_replicates_and_vote_the_most_
 def test_a_text_is_projected_from_the_alignment_of_its_quarter(tmp_path, date, step):
     """Date -> quarter -> step in the hindcast (start 2021Q4), checked against the trajectories themselves."""
     sc = casim.load_scenario(HINDCAST)
-    (r,) = obs.read_resolutions(write(tmp_path, f"resolutions:\n  - {{id: X, date: {date}, kind: condemnation}}\n"))
+    (r,) = votes.read_resolutions(write(tmp_path, f"resolutions:\n  - {{id: X, date: {date}, kind: condemnation}}\n"))
     traj = casim.simulate(sc, run_seeds(4, 3))
-    got = obs.project_votes(sc, traj, [r])[[f"p_{o}" for o in obs.OUTCOMES]].to_numpy()
-    at = lambda t: obs.vote_probabilities(traj[:, t], sc.powers, obs.doctrines(sc.states), "condemnation").mean(0)  # noqa: E731
+    got = projection.project_votes(sc, traj, [r])[[f"p_{o}" for o in votes.OUTCOMES]].to_numpy()
+    at = lambda t: votes.vote_probabilities(traj[:, t], sc.powers, votes.doctrines(sc.states), "condemnation").mean(0)  # noqa: E731
     assert sc.dates()[step] == r.quarter
     np.testing.assert_allclose(got, at(step))
     neighbour = step - 1 if step else step + 1
@@ -156,11 +146,13 @@ def test_a_text_is_projected_from_the_alignment_of_its_quarter(tmp_path, date, s
 
 def test_votes_cli_writes_one_row_per_text_and_state(tmp_path, capsys):
     out = tmp_path / "votes.csv"
-    code = main(["votes", str(HINDCAST), "--resolutions", str(HELD_OUT), "--replicates", "5", "--seed", "3", "--out", str(out)])
+    code = main(
+        ["votes", str(HINDCAST), "--resolutions", str(HELD_OUT), "--replicates", "5", "--seed", "3", "--out", str(out)]
+    )
     assert code == 0, capsys.readouterr().err
     df = pd.read_csv(out)
     assert list(df.columns) == ["resolution", "state", "vote", "p_yes", "p_no", "p_abstain", "p_absent"]
-    n_texts = len(obs.read_resolutions(HELD_OUT))
+    n_texts = len(votes.read_resolutions(HELD_OUT))
     assert len(df) == n_texts * 5
     assert set(df["state"]) == set(STATES)
     np.testing.assert_allclose(df[["p_yes", "p_no", "p_abstain", "p_absent"]].sum(axis=1), 1.0, atol=1e-3)
@@ -168,16 +160,18 @@ def test_votes_cli_writes_one_row_per_text_and_state(tmp_path, capsys):
 
 def test_same_seed_gives_identical_votes():
     sc = casim.load_scenario(BASELINE)
-    res = obs.read_resolutions(ES11_6)
-    a = obs.votes(sc, res, replicates=4, seed=9)
-    b = obs.votes(sc, res, replicates=4, seed=9)
+    res = votes.read_resolutions(ES11_6)
+    a = projection.run_votes(sc, res, replicates=4, seed=9)
+    b = projection.run_votes(sc, res, replicates=4, seed=9)
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_bare_yes_and_no_in_yaml_are_read_as_votes(tmp_path):
     f = tmp_path / "r.yaml"
-    f.write_text("resolutions:\n  - {id: X, date: 2023-03-01, kind: suspension, role: held_out, observed: {KAZ: no, KGZ: yes}}\n")
-    (r,) = obs.read_resolutions(f)
+    f.write_text(
+        "resolutions:\n  - {id: X, date: 2023-03-01, kind: suspension, role: held_out, observed: {KAZ: no, KGZ: yes}}\n"
+    )
+    (r,) = votes.read_resolutions(f)
     assert r.observed == {"KAZ": "no", "KGZ": "yes"}
     assert r.quarter == "2023Q1"
 
@@ -195,40 +189,56 @@ def votes_error(tmp_path, capsys, body: str, scenario: Path = BASELINE) -> tuple
 
 
 def test_unknown_kind_is_a_one_line_error_suggesting_the_nearest(tmp_path, capsys):
-    err, f = votes_error(tmp_path, capsys, """\
+    err, f = votes_error(
+        tmp_path,
+        capsys,
+        """\
         resolutions:
           - id: ES-11/6
             date: 2023-02-23
             kind: peace_term
-        """)
+        """,
+    )
     assert f"{f}:4" in err and "unknown kind 'peace_term'" in err and "'peace_terms'" in err
 
 
 def test_date_outside_the_horizon_is_a_one_line_error(tmp_path, capsys):
-    err, f = votes_error(tmp_path, capsys, """\
+    err, f = votes_error(
+        tmp_path,
+        capsys,
+        """\
         resolutions:
           - id: ES-11/1
             date: 2022-03-02
             kind: condemnation
-        """)
+        """,
+    )
     assert f"{f}:2" in err and "2022Q1" in err and "outside the horizon" in err and "2023Q1..2030Q4" in err
 
 
 def test_missing_field_is_a_one_line_error_naming_it(tmp_path, capsys):
-    err, f = votes_error(tmp_path, capsys, """\
+    err, f = votes_error(
+        tmp_path,
+        capsys,
+        """\
         resolutions:
           - id: ES-11/6
             date: 2023-02-23
-        """)
+        """,
+    )
     assert f"{f}:2" in err and "resolution ES-11/6 has no 'kind'" in err
 
 
 def test_duplicated_id_is_a_one_line_error_naming_both_lines(tmp_path, capsys):
-    err, f = votes_error(tmp_path, capsys, """\
+    err, f = votes_error(
+        tmp_path,
+        capsys,
+        """\
         resolutions:
           - {id: A, date: 2023-02-23, kind: peace_terms}
           - {id: A, date: 2023-05-01, kind: humanitarian}
-        """)
+        """,
+    )
     assert f"{f}:3" in err and "duplicate resolution id 'A'" in err and f"{f}:2" in err
 
 
@@ -237,7 +247,10 @@ def test_duplicated_id_is_a_one_line_error_naming_both_lines(tmp_path, capsys):
     [
         ("{id: A, date: 2023-02-23, kind: peace_terms, kinds: x}", "unknown field 'kinds'"),
         ("{id: A, date: 23/02/2023, kind: peace_terms}", "is not a date"),
-        ("{id: A, date: 2023-02-23, kind: peace_terms, role: fitted, observed: {KAZ: maybe}}", "'maybe' of KAZ is not one of"),
+        (
+            "{id: A, date: 2023-02-23, kind: peace_terms, role: fitted, observed: {KAZ: maybe}}",
+            "'maybe' of KAZ is not one of",
+        ),
         ("{id: A, date: 2023-02-23, kind: peace_terms, role: fitted, observed: {KZ: abstain}}", "unknown state 'KZ'"),
         ("{id: A, date: 2023-02-23, kind: peace_terms, observed: {KAZ: abstain}}", "needs a role"),
     ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import cast
 
 import yaml
 
@@ -27,13 +28,19 @@ class Figure:
 
 @dataclass(frozen=True)
 class Prior:
-    """A model parameter with no direct measurement: default, plausible range, tag, reason."""
+    """A parameter with no direct measurement: default, plausible range, tag, reason.
+
+    The one prior class of casim: the data files' priors, the vote model's
+    coefficients and the fitted parameters of ``casim calibrate`` (which set
+    ``path``, the dotted parameter path it fits) are all ``Prior``.
+    """
 
     value: object
     low: float | None
     high: float | None
     tag: str
     reason: str
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class CalibrationData:
 
     def value(self, table: str, *keys: str, default: float = 0.0) -> float:
         fig = self.figure(table, *keys)
-        return default if fig is None else float(fig.value)
+        return default if fig is None else float(cast(float, fig.value))  # a numeric table's figure
 
 
 def _figure(raw, where: str) -> Figure:
@@ -93,7 +100,9 @@ def load() -> CalibrationData:
     model = dict(raw["model"])
     weights = model.pop("weights")
     figures = _figures(raw["figures"], "figures")
-    powers = {p: {k: _prior(v, f"powers.{p}.{k}") for k, v in (spec or {}).items()} for p, spec in raw["powers"].items()}
+    powers = {
+        p: {k: _prior(v, f"powers.{p}.{k}") for k, v in (spec or {}).items()} for p, spec in raw["powers"].items()
+    }
     return CalibrationData(
         states=tuple(raw["states"]),
         state_names=dict(raw["states"]),
@@ -103,10 +112,10 @@ def load() -> CalibrationData:
         sanctioned_channels=tuple(raw["sanctioned_channels"]),
         figures=figures,
         institution_powers={
-            org: {p: float(_figure(v, f"institution_powers.{org}.{p}").value) for p, v in weights.items()}
+            org: {p: float(cast(float, _figure(v, f"institution_powers.{org}.{p}").value)) for p, v in weights.items()}
             for org, weights in raw["institution_powers"].items()
         },
-        institution_scale=float(_figure(raw["institution_scale"], "institution_scale").value),
+        institution_scale=float(cast(float, _figure(raw["institution_scale"], "institution_scale").value)),
         doctrine_parameters={
             d: {k: _prior(v, f"doctrine_parameters.{d}.{k}") for k, v in spec.items()}
             for d, spec in raw["doctrine_parameters"].items()
@@ -182,8 +191,8 @@ def ties(data: CalibrationData, state: str, other: str) -> float:
     if state == other:
         return 0.0
     fig = data.figure("regional_ties", f"{state}-{other}") or data.figure("regional_ties", f"{other}-{state}")
-    return 0.0 if fig is None else float(fig.value)
+    return 0.0 if fig is None else float(cast(float, fig.value))
 
 
 def doctrine(data: CalibrationData, state: str) -> str:
-    return str(data.figure("doctrine", state).value)
+    return str(cast(Figure, data.figure("doctrine", state)).value)  # the data give every state a doctrine

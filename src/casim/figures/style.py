@@ -1,0 +1,132 @@
+"""What every figure shares: the colours, the axis labels and titles, saving as PNG and SVG, and the panel layouts.
+
+Each power casim knows has one fixed colour (Okabe-Ito, safe for colour-blind
+readers) in every figure, and other powers distinct ones within a table
+(:func:`palette`); vote outcomes have colours of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.patches import Patch
+
+from .. import sources
+from ..errors import CasimError
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision deficiencies.
+POWER_COLOURS: dict[str, str] = {
+    "russia": "#D55E00",  # vermillion
+    "west": "#0072B2",  # blue
+    "china": "#009E73",  # bluish green
+    "turkey": "#CC79A7",  # reddish purple
+    "iran": "#E69F00",  # orange
+}
+# Powers casim does not know take these in order of first appearance among a table's powers: Okabe-Ito's
+# sky blue and black, then Tol's "muted" olive, rose and teal (Tol 2021, SRON/EPS/TN/09-002), all colour-blind
+# safe; Okabe-Ito's yellow is left out (too faint as a line on white). A sixth new power reuses the first.
+FALLBACK_COLOURS = ("#56B4E9", "#000000", "#999933", "#CC6677", "#44AA99")
+HEDGING_COLOUR = "#7F7F7F"
+# Vote outcomes, from Tol's "muted" palette (indigo, wine, sand, pale grey): hues no power uses, so a vote
+# is not read as a power.
+OUTCOME_COLOURS: dict[str, str] = {"yes": "#332288", "no": "#882255", "abstain": "#DDCC77", "absent": "#DDDDDD"}
+POSTERIOR_COLOURS: dict[str, str] = {"identified": "#332288", "not identified": "#999999", "prior": "#E8E8E8"}
+SHARE_UNIT = "share of alignment (fraction, 0-1)"
+HEDGING_UNIT = "hedging index (normalised entropy, 0-1)"
+BAND = 0.25  # opacity of the 5-95% bands
+_STATE_NAMES = sources.load().state_names
+
+
+def palette(powers: Iterable[str]) -> dict[str, str]:
+    """The colour of each power in one figure, and of hedging.
+
+    The five powers casim knows keep their fixed colours; any other power takes
+    the next fallback colour in order of first appearance in ``powers`` (pass
+    the table's powers), so new powers in one table never share a colour.
+    """
+    out = {"hedging": HEDGING_COLOUR}
+    k = 0
+    for p in dict.fromkeys(powers):
+        if p in out:
+            continue
+        if p in POWER_COLOURS:
+            out[p] = POWER_COLOURS[p]
+        else:
+            out[p] = FALLBACK_COLOURS[k % len(FALLBACK_COLOURS)]
+            k += 1
+    return out
+
+
+def colour(power: str, powers: Iterable[str] = ()) -> str:
+    """The colour of ``power`` in a figure of a table with ``powers`` (see :func:`palette`)."""
+    return palette([*powers, power])[power]
+
+
+def outcome_label(outcome: str) -> str:
+    """Axis label of an outcome, with its unit."""
+    if outcome == "hedging":
+        return HEDGING_UNIT
+    if outcome == "dominant":
+        return "dominant partner"
+    return f"{outcome} {SHARE_UNIT}"
+
+
+def parameter_label(path: str) -> str:
+    """Axis label of a parameter (casim's levers, exposures and weights are dimensionless)."""
+    return f"{path} (dimensionless)"
+
+
+def state_title(state: str) -> str:
+    """A state's panel title: its name and ISO code ("Kazakhstan (KAZ)"), or the code alone if casim has no name for
+    it."""
+    name = _STATE_NAMES.get(state)
+    return f"{name} ({state})" if name else state
+
+
+def save(fig: Figure, path: str | Path, dpi: int = 150) -> list[Path]:
+    """Write ``fig`` as PNG and SVG (``path`` with either suffix, or none); returns the files written."""
+    path = Path(path)
+    if path.suffix.lower() in (".png", ".svg"):
+        path = path.with_suffix("")
+    elif path.suffix:
+        raise CasimError(f"figures are saved as .png and .svg, not {path.suffix}", where=str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = []
+        for ext in (".png", ".svg"):
+            target = path.with_name(path.name + ext)
+            fig.savefig(target, dpi=dpi, bbox_inches="tight")
+            written.append(target)
+    except OSError as e:
+        raise CasimError(f"cannot write figure: {e.strerror or e}", where=str(path)) from None
+    return written
+
+
+def panel_grid(
+    n: int, ncols: int, size: tuple[float, float] = (4.0, 3.0), layout: str | None = "constrained", **kw
+) -> tuple[Figure, list]:
+    """A figure with ``n`` panels of ``size`` inches in rows of ``ncols`` (``kw`` go to every ``add_subplot``)."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows + 0.6), layout=layout)
+    axes = [fig.add_subplot(nrows, ncols, i + 1, **kw) for i in range(n)]
+    return fig, axes
+
+
+def framed_panels(width: float, height: float) -> tuple[Figure, SubFigure]:
+    """A figure whose panels go in one subfigure, so the panels' common axis label (the subfigure's) and the legend
+    below (the figure's) each get their own room.
+
+    Constrained layout puts a figure's own ``supxlabel`` and an "outside lower"
+    legend in the same bottom margin, on top of each other.
+    """
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subfigures(1, 1)
+
+
+def power_legend(fig: Figure, powers: Sequence[str], pal: Mapping[str, str], extra: Sequence = ()) -> None:
+    """One legend below the panels: a swatch per power in its colour, then ``extra`` handles."""
+    handles = [Patch(facecolor=pal[p], label=p) for p in powers] + list(extra)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), frameon=False)

@@ -1,0 +1,195 @@
+"""Figures of the vote model and its calibration: projected votes per text and state, the vote path over time, and the
+calibration's posteriors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..analysis.summary import quarter_starts
+from ..analysis.votes import PROBABILITIES
+from ..errors import CasimError
+from ..votes import OUTCOMES
+from .style import (
+    OUTCOME_COLOURS,
+    POSTERIOR_COLOURS,
+    framed_panels,
+    panel_grid,
+    state_title,
+)
+
+POSTERIOR_BINS = 25
+RECORDED_MARKER = {
+    "marker": "D",
+    "markersize": 6,
+    "markerfacecolor": "white",
+    "markeredgecolor": "black",
+    "markeredgewidth": 1.2,
+    "color": "black",
+}
+
+
+def _recorded(observed) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """Recorded votes ``{(text id, state): vote}`` and each text's quarter, from resolutions or such a mapping."""
+    if observed is None:
+        return {}, {}
+    if isinstance(observed, Mapping):
+        return dict(observed), {}
+    votes_ = {(r.id, s): v for r in observed for s, v in (r.observed or {}).items()}
+    return votes_, {r.id: r.quarter for r in observed}
+
+
+def _vote_legend(fig: Figure, marked: bool) -> None:
+    """The outcome swatches (and the recorded-vote marker) below the panels."""
+    handles = [Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#999999", linewidth=0.5, label=o) for o in OUTCOMES]
+    if marked:
+        handles.append(Line2D([], [], **RECORDED_MARKER, label="recorded vote"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+
+
+def votes_figure(table: pd.DataFrame, observed=None, scenario: str | None = None) -> Figure:
+    """Projected vote probabilities per text and state (stacked, one colour per outcome), each recorded vote marked.
+
+    ``table`` is :func:`casim.projection.project_votes` (or ``run_votes``);
+    ``observed`` the resolutions (their recorded votes and dates) or a mapping
+    ``{(text id, state): vote}``. The marker sits in the middle of the
+    recorded outcome's segment, so a projection that agrees puts it on the
+    widest one.
+    """
+    missing = [c for c in ("resolution", "state", *PROBABILITIES) if c not in table.columns]
+    if missing:
+        raise CasimError(f"not a projected-votes table: missing column(s) {', '.join(missing)}")
+    scenario = scenario or table.attrs.get("scenario")
+    recorded, quarters = _recorded(observed)
+    texts = list(pd.unique(table["resolution"]))
+    several = len(texts) > 1
+    labels = [
+        f"{r} {s}" if several else state_title(s) for r, s in zip(table["resolution"], table["state"], strict=True)
+    ]
+    probs = table[list(PROBABILITIES)].to_numpy(float)
+    fig = Figure(figsize=(7.5, 1.5 + 0.28 * len(table)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    for j, o in enumerate(OUTCOMES):
+        ax.barh(y, probs[:, j], left=left, height=0.75, color=OUTCOME_COLOURS[o], label=o, gid=f"vote:{o}")
+        left += probs[:, j]
+    mx, my = [], []
+    for i, key in enumerate(zip(table["resolution"], table["state"], strict=True)):
+        vote = recorded.get(key)
+        if vote is not None:
+            k = OUTCOMES.index(vote)
+            mx.append(probs[i, :k].sum() + probs[i, k] / 2)
+            my.append(i)
+    if mx:
+        ax.plot(mx, my, linestyle="", **RECORDED_MARKER, gid="recorded")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability of each vote (fraction, 0-1; mean over runs)")
+    ax.set_ylabel("text and state" if several else "state")
+    named = [f"{t} ({quarters[t]})" if t in quarters else t for t in texts]
+    what = ", ".join(named) if len(named) <= 3 else f"{len(named)} texts ({named[0]} to {named[-1]})"
+    fig.suptitle(f"{scenario + ': ' if scenario else ''}projected vote on {what}")
+    _vote_legend(fig, bool(mx))
+    return fig
+
+
+def vote_path_figure(path: pd.DataFrame, observed=None) -> Figure:
+    """Each state's projected vote on one kind of text had it come up in each quarter
+    (:func:`casim.analysis.votes.vote_path`).
+
+    ``observed`` resolutions of that kind are marked at their date (dotted
+    line) with the state's recorded vote (marker in the middle of its band).
+    """
+    scenario, kind, runs = (path.attrs.get(k) for k in ("scenario", "kind", "runs"))
+    states = list(pd.unique(path["state"]))
+    texts = [r for r in (observed or ()) if kind is None or r.kind == kind]
+    fig, axes = panel_grid(len(states), len(states), size=(3.0, 2.8))
+    marked = False
+    for ax, s in zip(axes, states, strict=True):
+        rows = path[path["state"] == s]
+        x = quarter_starts(rows["date"])
+        probs = rows[list(PROBABILITIES)].to_numpy(float)
+        ax.stackplot(x, probs.T, colors=[OUTCOME_COLOURS[o] for o in OUTCOMES], labels=OUTCOMES, gid=f"{s}:votes")
+        for r in texts:
+            if r.quarter not in set(rows["date"]):
+                continue
+            at = quarter_starts([r.quarter])[0]
+            ax.axvline(at, color="black", linewidth=0.8, linestyle=":", gid=f"{s}:{r.id}:date")
+            vote = (r.observed or {}).get(s)
+            if vote is not None:
+                p = probs[list(rows["date"]).index(r.quarter)]
+                k = OUTCOMES.index(vote)
+                ax.plot([at], [p[:k].sum() + p[k] / 2], linestyle="", **RECORDED_MARKER, gid=f"{s}:{r.id}:recorded")
+                marked = True
+        ax.set_ylim(0, 1)
+        ax.set_title(state_title(s))
+        ax.set_xlabel("date (quarter)")
+        ax.tick_params(axis="x", labelrotation=45)
+    axes[0].set_ylabel("probability of each vote (fraction, 0-1)")
+    dates = ", ".join(f"{r.id} {r.quarter}" for r in texts)
+    about = f"{scenario}: " if scenario else ""
+    fig.suptitle(
+        f"{about}projected vote on a {kind or 'UN'} text in each quarter (mean over {runs} runs)"
+        + (f"; dotted: {dates}" if dates else "")
+    )
+    _vote_legend(fig, marked)
+    return fig
+
+
+def posterior_figure(accepted: pd.DataFrame, summary: Mapping) -> Figure:
+    """The calibration's posteriors: per fitted parameter its uniform prior (band), the accepted draws (histogram) and
+    the shipped value (line).
+
+    ``accepted`` and ``summary`` are ``accepted.csv`` and ``summary.json`` of
+    ``casim calibrate``. Histograms of parameters the calibration identified
+    (posterior clearly narrower than the prior) are coloured.
+    """
+    rows = list(summary.get("parameters") or [])
+    if not rows:
+        raise CasimError("not a calibration summary: no 'parameters' (read summary.json of casim calibrate)")
+    missing = [r["parameter"] for r in rows if r["parameter"] not in accepted.columns]
+    if missing:
+        raise CasimError(f"the accepted draws have no column for {', '.join(missing)}")
+    ncols = min(len(rows), 7)
+    nrows = -(-len(rows) // ncols)
+    fig, panels = framed_panels(2.5 * ncols, 1.9 * nrows + 1.3)
+    axes = panels.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, r in zip(axes, rows, strict=False):
+        name, lo, hi = r["parameter"], float(r["prior_low"]), float(r["prior_high"])
+        ax.axvspan(lo, hi, color=POSTERIOR_COLOURS["prior"], linewidth=0, gid=f"{name}:prior")
+        fill = POSTERIOR_COLOURS["identified" if r.get("identified") else "not identified"]
+        ax.hist(
+            accepted[name].to_numpy(float), bins=POSTERIOR_BINS, range=(lo, hi), color=fill, gid=f"{name}:posterior"
+        )
+        ax.axvline(float(r["shipped"]), color="black", linewidth=1.2, gid=f"{name}:shipped")
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(rows) :]:
+        ax.set_visible(False)
+    panels.supxlabel("parameter value (dimensionless; each panel spans its prior range)", gid="xlabel")
+    panels.supylabel("accepted draws (count)")
+    names = [str(v.get("name", k)) for k, v in (summary.get("scenarios") or {}).items()]
+    on = f" on {' and '.join(names)}" if names else ""
+    fig.suptitle(
+        f"Calibration{on}: {summary.get('accepted', len(accepted))} of {summary.get('draws', '?')} draws accepted; "
+        "posterior of each parameter"
+    )
+    fig.legend(
+        handles=[
+            Patch(facecolor=POSTERIOR_COLOURS["prior"], label="uniform prior range"),
+            Patch(facecolor=POSTERIOR_COLOURS["identified"], label="accepted draws (identified)"),
+            Patch(facecolor=POSTERIOR_COLOURS["not identified"], label="accepted draws (not identified)"),
+            Line2D([], [], color="black", label="shipped value"),
+        ],
+        loc="outside lower center",
+        ncols=4,
+        frameon=False,
+    )
+    return fig

@@ -1,0 +1,132 @@
+"""The work of one chunk: a picklable job and the results table a worker makes of it.
+
+This is what runs in a worker process, so everything here is module-level
+and picklable and touches no file: a :class:`ChunkJob` carries its runs'
+scenarios (as plain payloads), per-run values and design columns, and
+:func:`run_chunk` returns the chunk's Parquet bytes for the parent to store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from .. import api, results
+from ..measures import dominant
+from ..scenario import Scenario, Shock
+from ..seeding import run_seeds
+
+
+@dataclass(frozen=True)
+class Group:
+    """Runs of a chunk that share one scenario (the same integer and categorical parameter values)."""
+
+    key: str
+    scenario: dict
+    positions: np.ndarray
+    values: dict
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a worker needs to simulate chunk ``index`` (runs ``lo..hi-1``): picklable, no file access."""
+
+    index: int
+    lo: int
+    hi: int
+    base_seed: int
+    replicates: int
+    engine: str
+    keep_steps: tuple[int, ...] | None
+    groups: tuple[Group, ...]
+    columns: dict
+
+
+# The Scenario fields a payload carries as they are (values and shocks need converting to pickle).
+_PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name not in ("values", "shocks"))
+_SCENARIOS: dict[str, Scenario] = {}
+
+
+def payload(scenario: Scenario) -> dict:
+    """A picklable form of a resolved scenario (a Scenario holds a mappingproxy, which does not pickle)."""
+    d = {f: getattr(scenario, f) for f in _PLAIN_FIELDS}
+    d["values"] = dict(scenario.values)
+    d["shocks"] = [s.__dict__ for s in scenario.shocks]
+    return d
+
+
+def payload_key(p: dict) -> str:
+    """The key a worker caches a payload's scenario under: the SHA-256 of its canonical JSON."""
+    return hashlib.sha256(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _scenario(group: Group) -> Scenario:
+    sc = _SCENARIOS.get(group.key)
+    if sc is None:
+        p = group.scenario
+        if len(_SCENARIOS) > 256:
+            _SCENARIOS.clear()
+        sc = _SCENARIOS[group.key] = Scenario(
+            **{k: p[k] for k in _PLAIN_FIELDS},
+            values=MappingProxyType(dict(p["values"])),
+            shocks=tuple(Shock(**s) for s in p["shocks"]),
+        )
+    return sc
+
+
+@dataclass(frozen=True)
+class _Dates:
+    """What :func:`casim.results.table` reads of a scenario, with only the kept dates (for summaries)."""
+
+    name: str
+    states: tuple
+    powers: tuple
+    kept: list
+
+    def dates(self) -> list[str]:
+        return self.kept
+
+
+def chunk_frame(job: ChunkJob) -> pd.DataFrame:
+    """The results table of one chunk."""
+    n = job.hi - job.lo
+    runs = np.arange(job.lo, job.hi, dtype=np.int64)
+    seeds = run_seeds(job.base_seed, n, job.lo)
+    base = _scenario(job.groups[0])
+    traj = None
+    for g in job.groups:
+        sc = _scenario(g)
+        t = api.simulate(sc, seeds[g.positions], g.values, engine=job.engine)
+        if traj is None:
+            traj = np.empty((n, *t.shape[1:]))
+        traj[g.positions] = t
+    if job.keep_steps is None:
+        return results.table(base, traj, seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
+    steps = np.asarray(job.keep_steps)
+    dates = base.dates()
+    view = _Dates(base.name, base.states, base.powers, [dates[s] for s in steps])
+    df = results.table(view, traj[:, steps], seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
+    df["step"] = steps[df["step"].to_numpy()]
+    idx, _ = dominant(df[list(base.powers)].to_numpy())
+    df.insert(
+        df.columns.get_loc("hedging") + 1, "dominant", pd.Categorical.from_codes(idx, categories=list(base.powers))
+    )
+    return df
+
+
+def run_chunk(job: ChunkJob) -> bytes:
+    """Simulate one chunk and return it as Parquet bytes (the parent writes them atomically)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = chunk_frame(job)
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf, compression="zstd")
+    return buf.getvalue()
