@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None
     out = np.empty((len(seeds), T + 1, S, P))
     values = dict(values or {})
     for r, seed in enumerate(seeds):
-        run_values = {k: (v[r] if np.ndim(v) else v) for k, v in values.items()}
+        run_values = {k: (cast(np.ndarray, v)[r] if ensemble.per_run(v) else v) for k, v in values.items()}
         model = CentralAsia(scenario, values=run_values, rng=int(seed))
         for _ in range(T):
             model.step()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,8 @@ def priors(scenario: Scenario, paths: Sequence[str] = MODEL_PARAMETERS + VOTE_PA
         rng = space.prior_range(target)
         if rng is None:
             raise CasimError(f"parameter {path!r} has no prior range in the calibration data; it cannot be fitted")
-        out.append(Prior(float(scenario.values[target]), rng[0], rng[1], "U", "range from the data file", path=path))
+        value = float(cast(float, scenario.values[target]))  # a float slot (its data give it a prior range)
+        out.append(Prior(value, rng[0], rng[1], "U", "range from the data file", path=path))
     return out
 
 
@@ -102,7 +104,7 @@ def sample(prs: Sequence[Prior], n: int, rng: np.random.Generator) -> pd.DataFra
     return pd.DataFrame(lo + u * (hi - lo), columns=[p.path for p in prs])
 
 
-def split(draws: Mapping[str, np.ndarray], states: Sequence[str]) -> tuple[dict, dict]:
+def split(draws: Mapping[str, np.ndarray | float], states: Sequence[str]) -> tuple[dict, dict]:
     """Simulation values (doctrine ties expanded to states) and vote-model parameters of a set of draws."""
     docs = votes.doctrines(states)
     sim, vote = {}, {}
@@ -190,12 +192,14 @@ def _summarise(prs: Sequence[Prior], accepted: pd.DataFrame) -> list[dict]:
     rows = []
     for p in prs:
         q05, med, q95 = accepted[p.path].quantile([0.05, 0.5, 0.95])
-        shrinkage = float(1 - (q95 - q05) / (0.9 * (p.high - p.low)))
+        # a fitted parameter's prior has a range and a number (see priors())
+        low, high, value = cast(float, p.low), cast(float, p.high), cast(float, p.value)
+        shrinkage = float(1 - (q95 - q05) / (0.9 * (high - low)))
         identified = shrinkage >= IDENTIFIED
         # posterior over prior density at the value held before (20 equal bins of the prior range):
         # below 1 the targets disfavour that value, above 1 they favour it
-        edges = np.linspace(p.low, p.high, 21)
-        b = int(np.clip(np.searchsorted(edges, p.value, side="right") - 1, 0, 19))
+        edges = np.linspace(low, high, 21)
+        b = int(np.clip(np.searchsorted(edges, value, side="right") - 1, 0, 19))
         in_bin = (accepted[p.path] >= edges[b]) & ((accepted[p.path] < edges[b + 1]) | (b == 19))
         rows.append(
             {

@@ -32,13 +32,13 @@ def _noise(seeds: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def _per_run(v: object) -> bool:
+def per_run(v: object) -> bool:
     """Whether a value is one per run (an array) rather than a scalar every run shares."""
     return bool(np.ndim(cast(ArrayLike, v)))
 
 
 def _take(values: Mapping[str, object], lo: int, hi: int) -> dict[str, object]:
-    return {k: (cast(np.ndarray, v)[lo:hi] if _per_run(v) else v) for k, v in values.items()}
+    return {k: (cast(np.ndarray, v)[lo:hi] if per_run(v) else v) for k, v in values.items()}
 
 
 def simulate(
@@ -94,7 +94,7 @@ def _expand(coefficients: dict, rows: np.ndarray | None) -> dict:
 
 def _distinct(values: Mapping[str, object], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Runs that share every parameter value (replicates) share one row: (first run of each row, row of each run)."""
-    varying = [np.asarray(cast(np.ndarray, v), dtype=float) for _, v in sorted(values.items()) if _per_run(v)]
+    varying = [np.asarray(cast(np.ndarray, v), dtype=float) for _, v in sorted(values.items()) if per_run(v)]
     if not varying:
         return np.array([0]), np.zeros(n, dtype=np.intp)
     _, first, inverse = np.unique(np.stack(varying, axis=1), axis=0, return_index=True, return_inverse=True)
@@ -139,15 +139,15 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
     shape = (R, S, P)
     spinup = values.get("model.spinup", scenario.values["model.spinup"])
-    if _per_run(spinup):
+    if per_run(spinup):
         raise CasimError("model.spinup must be the same for every run of a batch (sweep it as an integer parameter)")
     # parameters live on the distinct rows only; `rows` expands them to runs
     first, rows = _distinct(values, R)
-    values = {k: (cast(np.ndarray, v)[first] if _per_run(v) else v) for k, v in values.items()}
+    values = {k: (cast(np.ndarray, v)[first] if per_run(v) else v) for k, v in values.items()}
     U = len(first)
     resolved = dict(scenario.values)
     resolved.update({k: v for k, v in values.items() if not k.startswith("shocks.")})
-    vary = {k for k, v in values.items() if _per_run(v) and not k.startswith("shocks.")}
+    vary = {k for k, v in values.items() if per_run(v) and not k.startswith("shocks.")}
     vary |= {shock.path for shock in scenario.shocks}
     arrays = space.arrays(resolved, batch=U, vary=vary)
     prm = dynamics.batch_view(arrays, space.state_fields)
@@ -159,7 +159,7 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     static_u, response_u = _coefficients(prm, space.masks, per_set)
     expand = None if U == R else rows
     static, response = _expand(static_u, expand), _expand(response_u, expand)
-    A = _spin_up(static_u, int(spinup), (U, S, P))
+    A = _spin_up(static_u, int(cast(int, spinup)), (U, S, P))  # one whole number: checked above
     reference = A if expand is None else A[rows]
     A = reference
     engagement = coercion = _full(0.0, shape)

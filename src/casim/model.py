@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from mesa import DataCollector, Model
@@ -83,7 +84,7 @@ class CentralAsia(Model):
             CentralAsianState(self, i, s)
         for j, p in enumerate(scenario.powers):
             Power(self, j, p)
-        for _ in range(int(resolved["model.spinup"])):
+        for _ in range(int(cast(int, resolved["model.spinup"]))):  # a whole number: checked by the scenario
             before = self.alignments()
             self._advance(spinup=True)
             if dynamics.settled(before, self.alignments()):

@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,23 @@ CORE_COLUMNS = ("scenario", "run", "replicate", "seed", "step", "date", "state")
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "PyYAML", "SALib", "dask", "distributed", "matplotlib")
 
 
+class Labels(Protocol):
+    """What :func:`table` reads of a scenario: its name, states, powers and dates."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def states(self) -> tuple[str, ...]: ...
+
+    @property
+    def powers(self) -> tuple[str, ...]: ...
+
+    def dates(self) -> list[str]: ...
+
+
 def table(
-    scenario: Scenario,
+    scenario: Labels,
     trajectories: np.ndarray,
     seeds: np.ndarray,
     runs: np.ndarray | None = None,
@@ -44,13 +60,14 @@ def table(
     dates = scenario.dates()
     cols: dict[str, object] = {
         # categoricals built from codes: far cheaper than from repeated strings
-        "scenario": pd.Categorical.from_codes(np.zeros(R * per_row, dtype=np.int8), [scenario.name]),
+        # pandas-stubs type categories as an Index only; pandas takes any list-like (as its docs say)
+        "scenario": pd.Categorical.from_codes(np.zeros(R * per_row, dtype=np.int8), [scenario.name]),  # type: ignore[call-overload]
         "run": np.repeat(runs.astype(np.int64), per_row),
         "replicate": np.repeat(replicates.astype(np.int64), per_row),
         "seed": np.repeat(np.asarray(seeds, dtype=np.int64), per_row),
         "step": np.tile(np.repeat(np.arange(T1, dtype=np.int64), S), R),
-        "date": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(T1, dtype=np.int16), S), R), dates, ordered=True),
-        "state": pd.Categorical.from_codes(np.tile(np.arange(S, dtype=np.int8), R * T1), list(scenario.states)),
+        "date": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(T1, dtype=np.int16), S), R), dates, ordered=True),  # type: ignore[call-overload]
+        "state": pd.Categorical.from_codes(np.tile(np.arange(S, dtype=np.int8), R * T1), list(scenario.states)),  # type: ignore[call-overload]
     }
     flat = trajectories.reshape(R * T1 * S, P)
     for j, p in enumerate(scenario.powers):
@@ -94,7 +111,7 @@ class Manifest(Mapping):
 
 def manifest(
     scenario: Scenario, *, seed: int, replicates: int, engine: str, started: float, finished: float, **extra
-) -> dict:
+) -> Manifest:
     """Provenance of a results table: enough to reproduce it."""
     return Manifest(
         {

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
@@ -70,7 +70,8 @@ def _number(name: str, description: str | None = None):
 
 
 def _map(name: str, keys: Iterable[str], value_type, doc: str):
-    return create_model(name, __base__=_Strict, __doc__=doc, **{k: (value_type | None, None) for k in keys})
+    fields: dict[str, Any] = {k: (value_type | None, None) for k in keys}
+    return create_model(name, __base__=_Strict, __doc__=doc, **fields)
 
 
 _Share = Annotated[float, Field(ge=BOUNDS["exposure"][0], le=BOUNDS["exposure"][1])]
@@ -466,7 +467,7 @@ def resolve(
             raise CasimError(f"{path}: a state has no tie to itself", where=yamlfile.where(origins, loc, source))
         values[path] = tuple(v) if isinstance(v, list) else v
     for p in powers:
-        for target in values[f"{p}.sanctions_target"]:
+        for target in cast("tuple[str, ...]", values[f"{p}.sanctions_target"]):  # a list slot: power names
             if target not in powers:
                 where = yamlfile.where(origins, ("powers", p, "sanctions_target"), source)
                 raise CasimError(
@@ -490,7 +491,8 @@ def resolve(
                 f"{quarter_label(start_q + 1)}..{quarter_label(end_q)}",
                 where=where,
             )
-        kind = next(k for k in ("set", "ramp", "pulse") if getattr(sh, k) is not None)
+        kinds: tuple[Literal["set", "ramp", "pulse"], ...] = ("set", "ramp", "pulse")
+        kind = next(k for k in kinds if getattr(sh, k) is not None)
         sid = sh.id or str(i + 1)
         if sid in ids:
             raise CasimError(f"duplicate shock id {sid!r}", where=where)

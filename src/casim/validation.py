@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ class Fact:
 
     id: str
     claim: str
-    test: Mapping[str, object]
+    test: Mapping[str, Any]  # as read from facts.yaml, checked by read_facts
     source: str
     checks: Mapping[str, tuple[str, ...]]
     where: str = ""
@@ -249,7 +250,7 @@ def previous_vote(resolutions: Sequence[Resolution], text: Resolution, state: st
 
 def ordering_margin(check: Check, mean: np.ndarray, scenario: Scenario) -> np.ndarray:
     """The margin of an ordering fact from mean trajectories ``(draws, steps + 1, states, powers)``; > 0 passes."""
-    f = check.fact
+    f = cast(Fact, check.fact)  # an ordering check always has its fact
     t = f.test
     states = list(scenario.states)
     a = mean[:, check.step]
@@ -276,8 +277,9 @@ def check_vote_probabilities(check: Check, traj: np.ndarray, scenario: Scenario,
     params = None
     if vote_params:
         params = {k: (np.asarray(v)[:, None] if np.ndim(v) else v) for k, v in vote_params.items()}
-    p = vote_probabilities(a, scenario.powers, doctrines(scenario.states), check.resolution.kind, params)
-    return p.mean(1)[:, list(scenario.states).index(check.state)]
+    text = cast(Resolution, check.resolution)  # a vote check always has its text and state
+    p = vote_probabilities(a, scenario.powers, doctrines(scenario.states), text.kind, params)
+    return p.mean(1)[:, list(scenario.states).index(cast(str, check.state))]
 
 
 def evaluate(
@@ -322,7 +324,7 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
         best = OUTCOMES[int(p.argmax())]
         probs = " ".join(f"{o} {x:.2f}" for o, x in zip(OUTCOMES, p, strict=True))
         return f"projected {best} ({probs})"
-    t, a, m = check.fact.test, mean[0, check.step], values[check.id][0]
+    t, a, m = cast(Fact, check.fact).test, mean[0, check.step], values[check.id][0]
     states = list(scenario.states)
     if "largest" in t:
         p = scenario.powers.index(t["largest"])
@@ -384,7 +386,11 @@ def score(
         sc = scenarios[c.scenario]
         vote = c.fact is None
         support = float("nan") if vote else float((ordering_margin(c, trajectories[c.scenario], sc) > 0).mean())
-        previous = previous_vote(resolutions, c.resolution, c.state) if c.role == "held_out" else None
+        previous = (
+            previous_vote(resolutions, cast(Resolution, c.resolution), cast(str, c.state))
+            if c.role == "held_out"
+            else None
+        )
         rows.append(
             {
                 "check": c.id,
@@ -396,7 +402,7 @@ def score(
                 "value": float(values[c.id][0]),
                 "support": support,
                 "passed": bool(passed(c, values)[0]),
-                "resolution": c.resolution.id if vote else None,
+                "resolution": cast(Resolution, c.resolution).id if vote else None,
                 "state": c.state,
                 "observed": c.observed,
                 "projected": OUTCOMES[int(values[c.id + "#p"][0].argmax())] if vote else None,

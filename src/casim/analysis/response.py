@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def response_grid(
     runs = runs.assign(_x=cx, _y=cy)
     g = runs.groupby(["_y", "_x"])[outcome]
     if outcome == "dominant":
-        modal = g.agg(lambda s: s.value_counts().idxmax())
+        modal = g.agg(lambda s: cast(str, s.value_counts().idxmax()))  # a power's name
         agree = g.agg(lambda s: s.value_counts(normalize=True).max())
         grid = _full(modal, ys, xs, None)
         grid.attrs["agreement"] = _full(agree, ys, xs, np.nan)
@@ -98,7 +99,8 @@ def _full(series: pd.Series, ys: np.ndarray, xs: np.ndarray, fill) -> pd.DataFra
     grid = pd.DataFrame(
         fill, index=pd.Index(ys, name="y"), columns=pd.Index(xs, name="x"), dtype=object if fill is None else float
     )
-    for (iy, ix), v in series.items():
+    for key, v in series.items():
+        iy, ix = cast(tuple[int, int], key)  # grouped by the two bin numbers
         grid.iat[int(iy), int(ix)] = v
     return grid
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -342,7 +343,7 @@ def _base_value(sc: Scenario, path: str) -> float:
     if slot is None or slot.kind != "float":
         valid = [k for k, s in sc.space.slots.items() if s.kind == "float"] + [s.key for s in sc.shocks]
         raise CasimError(f"{path!r} is not a numeric parameter of scenario {sc.name}{did_you_mean(path, valid)}")
-    return float(sc.values[path])
+    return float(cast(float, sc.values[path]))  # a float slot: checked above
 
 
 def tornado(oat: pd.DataFrame, state: str, outcome: str) -> pd.DataFrame:

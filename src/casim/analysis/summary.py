@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ def one_scenario(df: pd.DataFrame, scenario: str | None = None) -> pd.DataFrame:
     return df[df["scenario"].astype(str) == scenario]
 
 
-def quarter_starts(labels: Sequence[str]) -> np.ndarray:
+def quarter_starts(labels: Iterable[str]) -> np.ndarray:
     """First day of each quarter label ("2024Q1" -> 2024-01-01) as datetime64, for date axes."""
     return pd.PeriodIndex([str(x) for x in labels], freq="Q").to_timestamp().to_numpy()
 

@@ -73,7 +73,10 @@ def sensitivity_figure(
     scenario = scenario or indices.attrs.get("scenario")
     about = f"{scenario}: " if scenario else ""
     if {"S1", "ST"} <= set(indices.columns):
-        bars = [("S1", "S1_conf", 0.45, "first order S1"), ("ST", "ST_conf", 1.0, "total order ST")]
+        bars: list[tuple[str, str | None, float, str]] = [
+            ("S1", "S1_conf", 0.45, "first order S1"),
+            ("ST", "ST_conf", 1.0, "total order ST"),
+        ]
         return _index_panels(
             indices,
             states,

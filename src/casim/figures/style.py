@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal, cast
 
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
@@ -105,7 +106,11 @@ def save(fig: Figure, path: str | Path, dpi: int = 150) -> list[Path]:
 
 
 def panel_grid(
-    n: int, ncols: int, size: tuple[float, float] = (4.0, 3.0), layout: str | None = "constrained", **kw
+    n: int,
+    ncols: int,
+    size: tuple[float, float] = (4.0, 3.0),
+    layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+    **kw,
 ) -> tuple[Figure, list]:
     """A figure with ``n`` panels of ``size`` inches in rows of ``ncols`` (``kw`` go to every ``add_subplot``)."""
     ncols = max(1, min(ncols, n))
@@ -123,7 +128,7 @@ def framed_panels(width: float, height: float) -> tuple[Figure, SubFigure]:
     legend in the same bottom margin, on top of each other.
     """
     fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.subfigures(1, 1)
+    return fig, cast(SubFigure, fig.subfigures(1, 1))  # one row and column: one subfigure, not an array
 
 
 def power_legend(fig: Figure, powers: Sequence[str], pal: Mapping[str, str], extra: Sequence = ()) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,8 @@ def sweep_map_figure(
             xe, ye, np.ma.masked_invalid(codes), cmap=cmap, vmin=-0.5, vmax=len(powers) - 0.5, gid="map"
         )
         agree = grid.attrs["agreement"].to_numpy(float)
-        for (iy, ix), a in np.ndenumerate(agree):
+        for cell, a in np.ndenumerate(agree):
+            iy, ix = cast(tuple[int, int], cell)  # a cell of the 2-d grid
             if np.isfinite(a):
                 ax.text(xs[ix], ys[iy], f"{a:.0%}", ha="center", va="center", fontsize=7, color="white")
         present = [p for p in powers if p in set(grid.to_numpy().ravel())]
@@ -169,7 +171,9 @@ def discovery_figure(df: pd.DataFrame, box: _discovery.Box) -> Figure:
     if len(shown) == 2:
         py = shown[1]
         dots = ax.scatter(points[px], points[py], **style)
-        (x0, x1), (y0, y1) = box.limits.loc[px, ["low", "high"]], box.limits.loc[py, ["low", "high"]]
+        # one parameter's row each (the index holds each parameter once)
+        x0, x1 = cast(pd.Series, box.limits.loc[px, ["low", "high"]])
+        y0, y1 = cast(pd.Series, box.limits.loc[py, ["low", "high"]])
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.5, gid="box"))
         ax.set_ylabel(parameter_label(py))
     else:

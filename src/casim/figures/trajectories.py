@@ -4,6 +4,7 @@ shares), and scenarios compared."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import mpltern  # noqa: F401  (registers the "ternary" projection)
 import numpy as np
@@ -106,7 +107,8 @@ def ternary_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
     fig, axes = panel_grid(len(states), 3, size=(4.2, 4.0), layout=None, projection="ternary")
     rows = -(-len(states) // 3)
     fig.subplots_adjust(left=0.07, right=0.93, bottom=0.1 / rows + 0.05, top=1 - 0.26 / rows, wspace=0.6, hspace=0.85)
-    start_date, end_date = str(df.loc[df["step"].idxmin(), "date"]), str(last["date"].iloc[0])
+    first = cast(int, df["step"].idxmin())  # a row label of the results table
+    start_date, end_date = str(df.loc[first, "date"]), str(last["date"].iloc[0])
     for ax, s in zip(axes, states, strict=True):
         cloud = last[last["state"].astype(str) == s]
         ax.scatter(cloud[t], cloud[lc], cloud[r], s=7, color="#777777", alpha=0.6, linewidths=0, gid=f"{s}:cloud")

@@ -4,9 +4,11 @@ calibration's posteriors."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -24,7 +26,7 @@ from .style import (
 )
 
 POSTERIOR_BINS = 25
-RECORDED_MARKER = {
+RECORDED_MARKER: dict[str, Any] = {
     "marker": "D",
     "markersize": 6,
     "markerfacecolor": "white",
@@ -46,7 +48,9 @@ def _recorded(observed) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
 
 def _vote_legend(fig: Figure, marked: bool) -> None:
     """The outcome swatches (and the recorded-vote marker) below the panels."""
-    handles = [Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#999999", linewidth=0.5, label=o) for o in OUTCOMES]
+    handles: list[Artist] = [
+        Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#999999", linewidth=0.5, label=o) for o in OUTCOMES
+    ]
     if marked:
         handles.append(Line2D([], [], **RECORDED_MARKER, label="recorded vote"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, cast
 
 from ..errors import CasimError
 
@@ -127,7 +128,8 @@ def open_pool(
         if scheduler:
             raise CasimError("scheduler applies to executor 'dask'; an executor passed in is used as it is")
         if _is_dask(executor):
-            with _DaskThreads(executor._client, 1) as threads:
+            client = cast(Any, executor)._client  # a Dask ClientExecutor's client: checked by _is_dask
+            with _DaskThreads(client, 1) as threads:
                 yield Pool(executor, type(executor).__name__, threads, window)
         else:
             yield Pool(executor, type(executor).__name__, _threads_of(executor), window)

@@ -14,6 +14,7 @@ import io
 import json
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,7 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
         if traj is None:
             traj = np.empty((n, *t.shape[1:]))
         traj[g.positions] = t
+    traj = cast(np.ndarray, traj)  # a job has at least one group
     if job.keep_steps is None:
         return results.table(base, traj, seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
     steps = np.asarray(job.keep_steps)
@@ -115,9 +117,10 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     df = results.table(view, traj[:, steps], seeds, runs=runs, replicates=runs % job.replicates, extra=job.columns)
     df["step"] = steps[df["step"].to_numpy()]
     idx, _ = dominant(df[list(base.powers)].to_numpy())
-    df.insert(
-        df.columns.get_loc("hedging") + 1, "dominant", pd.Categorical.from_codes(idx, categories=list(base.powers))
-    )
+    at = cast(int, df.columns.get_loc("hedging"))  # the columns are unique: one position
+    # pandas-stubs type categories as an Index only; pandas takes any list-like (as its docs say)
+    dominant_ = pd.Categorical.from_codes(idx, categories=list(base.powers))  # type: ignore[call-overload]
+    df.insert(at + 1, "dominant", dominant_)
     return df
 
 

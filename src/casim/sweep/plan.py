@@ -66,6 +66,7 @@ class Plan:
         self.keep_steps = sweep.keep_steps()
         self.grouped = [(j, p) for j, p in enumerate(sweep.params) if p.grouped]
         self.value_params = [(j, p) for j, p in enumerate(sweep.params) if not p.grouped]
+        self.group_of_point: np.ndarray | None
         if self.grouped:
             codes = np.stack([p.codes(design.X[:, j]) for j, p in self.grouped], axis=1)
             self.combos, inverse = np.unique(codes, axis=0, return_inverse=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,7 +187,7 @@ def _close_session(store: stores.Store, session: dict, ran: int, runs: int, star
 def _run_pool(pool, plan: Plan, todo: list[int], finished: Callable[[int, bytes], None]) -> None:
     """Keep ``pool.inflight()`` chunks submitted; store each as it completes; on Ctrl-C store the ones running."""
     ex = pool.executor
-    pending: dict = {}
+    pending: dict[Future, int] = {}
     queue = iter(todo)
     try:
         while True:
@@ -200,7 +200,7 @@ def _run_pool(pool, plan: Plan, todo: list[int], finished: Callable[[int, bytes]
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for f in sorted(done, key=pending.get):
+            for f in sorted(done, key=pending.__getitem__):  # every done future is pending
                 finished(pending.pop(f), f.result())
     except KeyboardInterrupt:
         for f in pending:

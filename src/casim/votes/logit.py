@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import cast
 
 import numpy as np
 import yaml
@@ -34,7 +35,7 @@ class VoteData:
 
     def defaults(self) -> dict[str, float]:
         """Each coefficient's value as shipped (before any override)."""
-        return {k: p.value for k, p in self.parameters.items()}
+        return {k: cast(float, p.value) for k, p in self.parameters.items()}  # the coefficients are numbers
 
 
 @lru_cache(maxsize=1)
