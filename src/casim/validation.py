@@ -324,7 +324,7 @@ def _describe(check: Check, values: Mapping[str, np.ndarray], mean: np.ndarray, 
         best = OUTCOMES[int(p.argmax())]
         probs = " ".join(f"{o} {x:.2f}" for o, x in zip(OUTCOMES, p, strict=True))
         return f"projected {best} ({probs})"
-    t, a, m = cast(Fact, check.fact).test, mean[0, check.step], values[check.id][0]
+    t, a, m = check.fact.test, mean[0, check.step], values[check.id][0]
     states = list(scenario.states)
     if "largest" in t:
         p = scenario.powers.index(t["largest"])
