@@ -33,7 +33,7 @@ WINDOW_YEARS = 8
 def model_vote_probs(problem, draws, data) -> np.ndarray:
     a = problem.alignment(draws)
     c = problem.measurement(draws)
-    p = M.vote_probabilities(a, data["indicator"], data["contested"], problem.doctrine, c)
+    p = M.vote_probabilities(a, data["indicator"], data["contested"], problem.doctrine, c, data["support"])
     return p.mean(0)  # (S, N, 4)
 
 

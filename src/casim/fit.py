@@ -53,6 +53,7 @@ MEASUREMENT_PRIORS = {
     "alpha_multi_vector": ("normal", 0.0, 3.0),
     "alpha_dependent": ("normal", 0.0, 3.0),
     "delta": ("normal", 0.0, 3.0),
+    "mu": ("normal", 0.0, 5.0),
 }
 MEASUREMENT_PARAMETERS = M.IDEAL_COEFFICIENTS + M.VOTE_COEFFICIENTS
 PARAMETERS = MODEL_PARAMETERS + MEASUREMENT_PARAMETERS
@@ -148,7 +149,7 @@ class Problem:
             ll += M.ideal_point_loglik(d["ip"], d["se"], a, d["powers"], c["b"], c["lam"], c["sigma"])
         if self.use_votes:
             v = self.votes
-            ll += M.vote_loglik(v["votes"], a, v["indicator"], v["contested"], self.doctrine, c)
+            ll += M.vote_loglik(v["votes"], a, v["indicator"], v["contested"], self.doctrine, c, v["support"])
         return ll
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -169,7 +170,7 @@ class Problem:
         m = lo + (hi - lo) * (0.25 + 0.5 * rng.random((walkers, self.n_model)))
         start = {"b": 0.0, "lam": 0.3, "sigma": 0.15, "kappa_no": -2.0, "kappa_abstain": -2.0, "beta": 3.0,
                  "gamma": 0.0, "eta": 1.0, "alpha_neutral": -1.0, "alpha_multi_vector": -3.0,
-                 "alpha_dependent": -2.5, "delta": 0.0}
+                 "alpha_dependent": -2.5, "delta": 0.0, "mu": 0.0}
         c = np.array([start[k] for k in MEASUREMENT_PARAMETERS])
         meas = c + 0.1 * rng.standard_normal((walkers, len(c)))
         for i, k in enumerate(MEASUREMENT_PARAMETERS):

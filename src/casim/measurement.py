@@ -11,11 +11,12 @@ Ideal points (BSV scale)::
 
 Votes on a recorded text n, outcomes yes/no/abstain/absent (codes 0..3)::
 
-    U_yes     = beta * m_yes
+    U_yes     = beta * m_yes + mu * support_n
     U_no      = kappa_no      + beta * m_no
     U_abstain = kappa_abstain + beta * m_abstain + gamma * hedging(a_s) + eta * contested_n
     U_absent  = alpha[doctrine_s] + delta * contested_n
     m_v[s,n]  = sum_p a[s,p] * 1[power p voted v on n]
+    support_n = yes / (yes + no + abstain) of the whole Assembly on text n
     P(v) = softmax_v(U_v)
 """
 
@@ -32,7 +33,7 @@ DOCTRINES = ("neutral", "multi_vector", "dependent")
 # vote-model coefficients, in the order of a flat parameter vector
 VOTE_COEFFICIENTS = (
     "kappa_no", "kappa_abstain", "beta", "gamma", "eta",
-    "alpha_neutral", "alpha_multi_vector", "alpha_dependent", "delta",
+    "alpha_neutral", "alpha_multi_vector", "alpha_dependent", "delta", "mu",
 )
 IDEAL_COEFFICIENTS = ("b", "lam", "sigma")
 
@@ -87,17 +88,18 @@ def ideal_point_loglik(ip: np.ndarray, se: np.ndarray, a, ip_powers, b, lam, sig
 
 
 def unpack_vote(theta: np.ndarray) -> dict[str, np.ndarray]:
-    """Named coefficients from a ``(..., 9)`` vector in :data:`VOTE_COEFFICIENTS` order."""
+    """Named coefficients from a ``(..., 10)`` vector in :data:`VOTE_COEFFICIENTS` order."""
     theta = np.asarray(theta, dtype=float)
     return {k: theta[..., i] for i, k in enumerate(VOTE_COEFFICIENTS)}
 
 
-def vote_utilities(a, indicator, contested, doctrine, coef: Mapping[str, np.ndarray]) -> np.ndarray:
+def vote_utilities(a, indicator, contested, doctrine, coef: Mapping[str, np.ndarray], support=None) -> np.ndarray:
     """Utilities ``(W, S, N, 4)`` of yes/no/abstain/absent.
 
     ``a`` ``(W, S, P)``; ``indicator`` ``(N, P, 3)`` 1 where power p voted
     yes/no/abstain on text n; ``contested`` ``(N,)`` 1 where Russia and the
-    West voted differently; ``doctrine`` ``(S,)`` index into :data:`DOCTRINES`.
+    West voted differently; ``doctrine`` ``(S,)`` index into :data:`DOCTRINES`;
+    ``support`` ``(N,)`` the Assembly's yes share on the text (None: 0, and ``mu`` unused).
     """
     a = np.asarray(a, dtype=float)
     c = {k: _w(v)[..., None, None] for k, v in coef.items()}  # (W, 1, 1)
@@ -108,6 +110,8 @@ def vote_utilities(a, indicator, contested, doctrine, coef: Mapping[str, np.ndar
     alpha_s = np.take(alpha, np.asarray(doctrine), axis=-1)[..., None]  # (W, S, 1)
     u = np.empty(m.shape[:-1] + (4,))
     u[..., 0] = c["beta"] * m[..., 0]
+    if support is not None and "mu" in c:
+        u[..., 0] += c["mu"] * np.asarray(support, dtype=float)
     u[..., 1] = c["kappa_no"] + c["beta"] * m[..., 1]
     u[..., 2] = c["kappa_abstain"] + c["beta"] * m[..., 2] + c["gamma"] * h + c["eta"] * contested
     u[..., 3] = alpha_s + c["delta"] * contested
@@ -119,27 +123,27 @@ def _log_softmax(u: np.ndarray) -> np.ndarray:
     return u - np.log(np.exp(u).sum(-1, keepdims=True))
 
 
-def vote_log_probabilities(a, indicator, contested, doctrine, coef) -> np.ndarray:
+def vote_log_probabilities(a, indicator, contested, doctrine, coef, support=None) -> np.ndarray:
     """log P(yes/no/abstain/absent) ``(W, S, N, 4)``."""
-    return _log_softmax(vote_utilities(a, indicator, contested, doctrine, coef))
+    return _log_softmax(vote_utilities(a, indicator, contested, doctrine, coef, support))
 
 
-def vote_probabilities(a, indicator, contested, doctrine, coef) -> np.ndarray:
+def vote_probabilities(a, indicator, contested, doctrine, coef, support=None) -> np.ndarray:
     """P(yes/no/abstain/absent) ``(W, S, N, 4)``."""
-    return np.exp(vote_log_probabilities(a, indicator, contested, doctrine, coef))
+    return np.exp(vote_log_probabilities(a, indicator, contested, doctrine, coef, support))
 
 
-def vote_loglik(votes, a, indicator, contested, doctrine, coef) -> np.ndarray:
+def vote_loglik(votes, a, indicator, contested, doctrine, coef, support=None) -> np.ndarray:
     """Log likelihood ``(W,)`` of the observed vote codes ``votes`` ``(S, N)``."""
-    lp = vote_log_probabilities(a, indicator, contested, doctrine, coef)
+    lp = vote_log_probabilities(a, indicator, contested, doctrine, coef, support)
     votes = np.asarray(votes)
     picked = np.take_along_axis(lp, np.broadcast_to(votes[..., None], lp.shape[:-1] + (1,)), axis=-1)[..., 0]
     return picked.sum(axis=(-2, -1))
 
 
-def simulate_votes(rng: np.random.Generator, a, indicator, contested, doctrine, coef) -> np.ndarray:
+def simulate_votes(rng: np.random.Generator, a, indicator, contested, doctrine, coef, support=None) -> np.ndarray:
     """Draw vote codes ``(S, N)`` from the model (one walker: ``a`` ``(S, P)``, scalar coefficients)."""
-    p = vote_probabilities(a, indicator, contested, doctrine, coef)
+    p = vote_probabilities(a, indicator, contested, doctrine, coef, support)
     u = rng.random(p.shape[:-1])
     return (u[..., None] > np.cumsum(p, -1)).sum(-1).clip(0, 3)
 

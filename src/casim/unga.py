@@ -130,7 +130,8 @@ def vote_data(first: int, last: int, powers=("russia", "west", "china"), states=
 
     ``votes`` (S, N) codes of the states; ``indicator`` (N, P, 3) 1 where power p
     voted yes/no/abstain; ``contested`` (N,) Russia's and the West's votes differ
-    (both voting); ``year``, ``resolution`` (N,); ``ukraine`` (N,) a Ukraine/Crimea text.
+    (both voting); ``year``, ``resolution`` (N,); ``ukraine`` (N,) a Ukraine/Crimea text;
+    ``support`` (N,) the Assembly's yes share, yes / (yes + no + abstain).
     """
     df = rollcalls(first, last)
     pv = power_votes(df, powers)
@@ -145,6 +146,7 @@ def vote_data(first: int, last: int, powers=("russia", "west", "china"), states=
         "year": df["year"].to_numpy(),
         "resolution": df["resolution"].to_numpy(),
         "ukraine": df["resolution"].isin(UKRAINE_TEXTS).to_numpy(),
+        "support": (df["yes"] / (df["yes"] + df["no"] + df["abstain"])).to_numpy(dtype=float),
     }
 
 
