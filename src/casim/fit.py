@@ -54,6 +54,7 @@ MEASUREMENT_PRIORS = {
     "alpha_dependent": ("normal", 0.0, 3.0),
     "delta": ("normal", 0.0, 3.0),
     "mu": ("normal", 0.0, 5.0),
+    "beta_no": ("normal", 0.0, 5.0),
 }
 MEASUREMENT_PARAMETERS = M.IDEAL_COEFFICIENTS + M.VOTE_COEFFICIENTS
 PARAMETERS = MODEL_PARAMETERS + MEASUREMENT_PARAMETERS
@@ -170,7 +171,7 @@ class Problem:
         m = lo + (hi - lo) * (0.25 + 0.5 * rng.random((walkers, self.n_model)))
         start = {"b": 0.0, "lam": 0.3, "sigma": 0.15, "kappa_no": -2.0, "kappa_abstain": -2.0, "beta": 3.0,
                  "gamma": 0.0, "eta": 1.0, "alpha_neutral": -1.0, "alpha_multi_vector": -3.0,
-                 "alpha_dependent": -2.5, "delta": 0.0, "mu": 0.0}
+                 "alpha_dependent": -2.5, "delta": 0.0, "mu": 0.0, "beta_no": 3.0}
         c = np.array([start[k] for k in MEASUREMENT_PARAMETERS])
         meas = c + 0.1 * rng.standard_normal((walkers, len(c)))
         for i, k in enumerate(MEASUREMENT_PARAMETERS):

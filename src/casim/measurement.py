@@ -12,7 +12,7 @@ Ideal points (BSV scale)::
 Votes on a recorded text n, outcomes yes/no/abstain/absent (codes 0..3)::
 
     U_yes     = beta * m_yes + mu * support_n
-    U_no      = kappa_no      + beta * m_no
+    U_no      = kappa_no      + beta_no * m_no
     U_abstain = kappa_abstain + beta * m_abstain + gamma * hedging(a_s) + eta * contested_n
     U_absent  = alpha[doctrine_s] + delta * contested_n
     m_v[s,n]  = sum_p a[s,p] * 1[power p voted v on n]
@@ -33,7 +33,7 @@ DOCTRINES = ("neutral", "multi_vector", "dependent")
 # vote-model coefficients, in the order of a flat parameter vector
 VOTE_COEFFICIENTS = (
     "kappa_no", "kappa_abstain", "beta", "gamma", "eta",
-    "alpha_neutral", "alpha_multi_vector", "alpha_dependent", "delta", "mu",
+    "alpha_neutral", "alpha_multi_vector", "alpha_dependent", "delta", "mu", "beta_no",
 )
 IDEAL_COEFFICIENTS = ("b", "lam", "sigma")
 
@@ -88,7 +88,7 @@ def ideal_point_loglik(ip: np.ndarray, se: np.ndarray, a, ip_powers, b, lam, sig
 
 
 def unpack_vote(theta: np.ndarray) -> dict[str, np.ndarray]:
-    """Named coefficients from a ``(..., 10)`` vector in :data:`VOTE_COEFFICIENTS` order."""
+    """Named coefficients from a ``(..., 11)`` vector in :data:`VOTE_COEFFICIENTS` order."""
     theta = np.asarray(theta, dtype=float)
     return {k: theta[..., i] for i, k in enumerate(VOTE_COEFFICIENTS)}
 
@@ -112,7 +112,7 @@ def vote_utilities(a, indicator, contested, doctrine, coef: Mapping[str, np.ndar
     u[..., 0] = c["beta"] * m[..., 0]
     if support is not None and "mu" in c:
         u[..., 0] += c["mu"] * np.asarray(support, dtype=float)
-    u[..., 1] = c["kappa_no"] + c["beta"] * m[..., 1]
+    u[..., 1] = c["kappa_no"] + c.get("beta_no", c["beta"]) * m[..., 1]
     u[..., 2] = c["kappa_abstain"] + c["beta"] * m[..., 2] + c["gamma"] * h + c["eta"] * contested
     u[..., 3] = alpha_s + c["delta"] * contested
     return u
