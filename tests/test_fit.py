@@ -61,8 +61,8 @@ def test_log_posterior_is_vectorised_over_walkers(scenario):
 
 
 def test_fit_is_seeded(scenario):
-    a = fit.run(scenario, seed=5, walkers=56, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
-    b = fit.run(scenario, seed=5, walkers=56, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
+    a = fit.run(scenario, seed=5, walkers=60, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
+    b = fit.run(scenario, seed=5, walkers=60, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
     assert np.array_equal(a["draws"], b["draws"])
 
 
