@@ -21,9 +21,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import casim  # noqa: E402
-from casim import fit, unga  # noqa: E402
-from casim import measurement as M  # noqa: E402
+import casim
+from casim import fit, unga
+from casim import measurement as M
 
 SCENARIO = ROOT / "scenarios" / "hindcast_2021.yaml"
 

@@ -36,7 +36,7 @@ def scores(probs: np.ndarray, observed: np.ndarray, forecast: np.ndarray | None 
     """Log loss, Brier and accuracy; for a deterministic ``forecast`` accuracy is its own hit rate
     (the arg-max of its probabilities is another outcome when p < 1/4)."""
     acc = accuracy(probs, observed) if forecast is None else float(np.mean(np.asarray(forecast) == np.asarray(observed)))
-    return {"log_loss": log_loss(probs, observed), "brier": brier(probs, observed), "accuracy": acc, "n": int(len(observed))}
+    return {"log_loss": log_loss(probs, observed), "brier": brier(probs, observed), "accuracy": acc, "n": len(observed)}
 
 
 # -- deterministic forecasts ---------------------------------------------------------------

@@ -169,6 +169,16 @@ def ideal_point_data(first: int, last: int, states=STATES) -> dict:
 
 
 __all__ = [
-    "LAST_YEAR", "OUTCOMES", "STATES", "TemporalRuleError", "UKRAINE_TEXTS", "check_years",
-    "ideal_point_data", "ideal_points", "power_votes", "rollcalls", "vote_data", "west_vote",
+    "LAST_YEAR",
+    "OUTCOMES",
+    "STATES",
+    "UKRAINE_TEXTS",
+    "TemporalRuleError",
+    "check_years",
+    "ideal_point_data",
+    "ideal_points",
+    "power_votes",
+    "rollcalls",
+    "vote_data",
+    "west_vote",
 ]
