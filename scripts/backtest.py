@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
 import casim
 from casim import fit, skill, unga
 from casim import measurement as M
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIO = ROOT / "scenarios" / "hindcast_2021.yaml"
 FOLDS = ((2013, 2014, 2017), (2017, 2018, 2021))
@@ -103,8 +101,12 @@ def implied_order(manifest: dict) -> dict:
     mean_14_21 = np.nanmean(d["ip"], axis=1)
     q5, q95 = np.array(imp["measured_q05"]), np.array(imp["measured_q95"])
     S = len(model)
-    overlaps = [(imp["states"][i], imp["states"][j]) for i in range(S) for j in range(i + 1, S)
-                if q5[i] <= q95[j] and q5[j] <= q95[i]]
+    overlaps = [
+        (imp["states"][i], imp["states"][j])
+        for i in range(S)
+        for j in range(i + 1, S)
+        if q5[i] <= q95[j] and q5[j] <= q95[i]
+    ]
     return {
         "states": imp["states"],
         "model_2021": model.round(3).tolist(),
@@ -115,7 +117,9 @@ def implied_order(manifest: dict) -> dict:
         "spearman_mean_2014_2021": skill.spearman(model, mean_14_21),
         "spread_ratio_mean_2014_2021": skill.spread_ratio(model, mean_14_21),
         "closer_to_russia_and_china_than_west": [
-            bool(abs(m - pw["russia"]) < abs(m - pw["west"]) and abs(m - pw["china"]) < abs(m - pw["west"])) for m in model],
+            bool(abs(m - pw["russia"]) < abs(m - pw["west"]) and abs(m - pw["china"]) < abs(m - pw["west"]))
+            for m in model
+        ],
         "measured_90pct_intervals_overlapping_pairs": f"{len(overlaps)} of {S * (S - 1) // 2}",
         "measured_q05_2021": q5.round(3).tolist(),
         "measured_q95_2021": q95.round(3).tolist(),
@@ -132,16 +136,28 @@ def main(argv=None) -> int:
     scenario = casim.load_scenario(SCENARIO)
     report = {"folds": {}}
     for origin, p_first, p_last in FOLDS:
-        res = fit.run(scenario, seed=args.seed + origin, walkers=args.walkers, steps=args.steps, burn=args.steps // 2,
-                      draws=400, first=origin - WINDOW_YEARS + 1, last=origin)
+        res = fit.run(
+            scenario,
+            seed=args.seed + origin,
+            walkers=args.walkers,
+            steps=args.steps,
+            burn=args.steps // 2,
+            draws=400,
+            first=origin - WINDOW_YEARS + 1,
+            last=origin,
+        )
         problem, draws = res["problem"], res["draws"]
         unga.check_years(problem.votes["year"], "fitted roll call")
         assert problem.votes["year"].max() <= origin and problem.ideal["years"].max() <= origin
-        fold = {"fit_window": [origin - WINDOW_YEARS + 1, origin], "predict": [p_first, p_last],
-                "acceptance": res["acceptance"], "seconds": round(res["seconds"], 1),
-                "votes": vote_fold(problem, draws, origin, p_first, p_last),
-                "ideal_points": ideal_fold(problem, draws, origin, p_first, p_last, args.seed),
-                "posterior_mean": dict(zip(fit.PARAMETERS, draws.mean(0).round(3).tolist()))}
+        fold = {
+            "fit_window": [origin - WINDOW_YEARS + 1, origin],
+            "predict": [p_first, p_last],
+            "acceptance": res["acceptance"],
+            "seconds": round(res["seconds"], 1),
+            "votes": vote_fold(problem, draws, origin, p_first, p_last),
+            "ideal_points": ideal_fold(problem, draws, origin, p_first, p_last, args.seed),
+            "posterior_mean": dict(zip(fit.PARAMETERS, draws.mean(0).round(3).tolist(), strict=False)),
+        }
         report["folds"][f"{p_first}-{p_last}"] = fold
         print(f"fold {p_first}-{p_last}: {res['seconds']:.0f}s", flush=True)
     manifest = json.loads((ROOT / "src" / "casim" / "data" / "posterior" / "manifest.json").read_text())

@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
 import casim
 from casim import fit, unga
 from casim import measurement as M
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIO = ROOT / "scenarios" / "hindcast_2021.yaml"
 
@@ -46,7 +44,7 @@ def implied_2021(problem, draws: np.ndarray) -> dict:
         "measured": d["ip"][:, 0].tolist(),
         "measured_q05": d["q5"][:, 0].tolist(),
         "measured_q95": d["q95"][:, 0].tolist(),
-        "powers_2021": dict(zip(["russia", "west", "china"], d["powers"][0].tolist())),
+        "powers_2021": dict(zip(["russia", "west", "china"], d["powers"][0].tolist(), strict=False)),
         "alignment_mean": a.mean(0).tolist(),
     }
 
@@ -65,8 +63,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     scenario = casim.load_scenario(SCENARIO)
-    res = fit.run(scenario, seed=args.seed, walkers=args.walkers, warmup=args.warmup, steps=args.steps, burn=args.burn,
-                  draws=args.draws, first=args.first, last=args.last)
+    res = fit.run(
+        scenario,
+        seed=args.seed,
+        walkers=args.walkers,
+        warmup=args.warmup,
+        steps=args.steps,
+        burn=args.burn,
+        draws=args.draws,
+        first=args.first,
+        last=args.last,
+    )
     problem, draws = res["problem"], res["draws"]
     args.out.mkdir(parents=True, exist_ok=True)
     df = pd.DataFrame(draws, columns=list(fit.PARAMETERS))
@@ -88,7 +95,9 @@ def main(argv=None) -> int:
         "n_ideal_points": int(np.isfinite(problem.ideal["ip"]).sum()),
         "sampler": {**res["settings"], "emcee_version": __import__("emcee").__version__},
         "acceptance_fraction": res["acceptance"],
-        "autocorrelation_time": {k: (None if not np.isfinite(t) else float(t)) for k, t in zip(fit.PARAMETERS, res["tau"])},
+        "autocorrelation_time": {
+            k: (None if not np.isfinite(t) else float(t)) for k, t in zip(fit.PARAMETERS, res["tau"], strict=False)
+        },
         "runtime_seconds": round(res["seconds"], 1),
         "parameters": list(fit.PARAMETERS),
         "not_in_start_equilibrium_kept_at_prior": list(fit.NOT_IN_START),
@@ -103,7 +112,11 @@ def main(argv=None) -> int:
     }
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"{res['seconds']:.1f}s acceptance {res['acceptance']:.2f} mean loglik {ll.mean():.1f}")
-    print(ident[["parameter", "prior_width", "posterior_mean", "posterior_width", "ratio", "identified"]].to_string(index=False))
+    print(
+        ident[["parameter", "prior_width", "posterior_mean", "posterior_width", "ratio", "identified"]].to_string(
+            index=False
+        )
+    )
     return 0
 
 

@@ -90,8 +90,24 @@ def test_shipped_posterior_reproduces_the_reported_fit(scenario, manifest, draws
 @pytest.mark.slow
 def test_fit_script_regenerates_the_shipped_draws(tmp_path, manifest, draws):
     s = manifest["sampler"]
-    cmd = [sys.executable, str(ROOT / "scripts" / "fit_posterior.py"), "--seed", str(s["seed"]), "--walkers", str(s["walkers"]),
-           "--warmup", str(s["warmup"]), "--steps", str(s["steps"]), "--burn", str(s["burn"]), "--draws", str(s["draws"]), "--out", str(tmp_path)]
+    cmd = [
+        sys.executable,
+        str(ROOT / "scripts" / "fit_posterior.py"),
+        "--seed",
+        str(s["seed"]),
+        "--walkers",
+        str(s["walkers"]),
+        "--warmup",
+        str(s["warmup"]),
+        "--steps",
+        str(s["steps"]),
+        "--burn",
+        str(s["burn"]),
+        "--draws",
+        str(s["draws"]),
+        "--out",
+        str(tmp_path),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     again = pd.read_parquet(tmp_path / "draws.parquet")
     pd.testing.assert_frame_equal(again, draws)

@@ -45,7 +45,8 @@ def test_vote_model_recovers_its_coefficients():
     rng = np.random.default_rng(20240611)
     ind, con, sup = synthetic_texts(rng, 3000)
     votes = M.simulate_votes(rng, A, ind, con, DOCTRINE, M.unpack_vote(TRUE_VOTE), sup)
-    nll = lambda th: -M.vote_loglik(votes, A, ind, con, DOCTRINE, M.unpack_vote(th), sup)
+    def nll(th):
+        return -M.vote_loglik(votes, A, ind, con, DOCTRINE, M.unpack_vote(th), sup)
     fit = minimize(nll, np.zeros(11), method="BFGS")
     err = np.abs(fit.x - TRUE_VOTE)
     assert np.all(err < VOTE_TOL), dict(zip(M.VOTE_COEFFICIENTS, err.round(3)))
@@ -59,8 +60,14 @@ def test_ideal_point_model_recovers_its_coefficients():
     b, lam, sigma = 0.2, 0.9, 0.1
     mu = M.expected_ideal_point(A, powers, b, lam)
     ip = mu + rng.normal(0, np.sqrt(sigma**2 + se**2))
-    nll = lambda th: -M.ideal_point_loglik(ip, se, A, powers, th[0], th[1], np.exp(th[2]))
-    fit = minimize(nll, np.array([0.0, 1.0, np.log(0.2)]), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})
+    def nll(th):
+        return -M.ideal_point_loglik(ip, se, A, powers, th[0], th[1], np.exp(th[2]))
+    fit = minimize(
+        nll,
+        np.array([0.0, 1.0, np.log(0.2)]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000},
+    )
     assert abs(fit.x[0] - b) < 0.15
     assert abs(fit.x[1] - lam) < 0.15
     assert abs(np.exp(fit.x[2]) - sigma) < 0.08
@@ -92,8 +99,15 @@ def test_loader_reads_the_shipped_window():
     assert ip["powers"][0].tolist() == pytest.approx([-0.7762, (2.4539 + 1.9526 + 1.6329 + 1.3346) / 4, -0.9830])
 
 
-@pytest.mark.parametrize("call", [lambda: unga.rollcalls(2020, 2022), lambda: unga.ideal_points(2015, 2023),
-                                  lambda: unga.vote_data(2014, 2022), lambda: unga.ideal_point_data(2021, 2022)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: unga.rollcalls(2020, 2022),
+        lambda: unga.ideal_points(2015, 2023),
+        lambda: unga.vote_data(2014, 2022),
+        lambda: unga.ideal_point_data(2021, 2022),
+    ],
+)
 def test_loader_refuses_2022_and_later(call):
     with pytest.raises(unga.TemporalRuleError):
         call()
@@ -108,5 +122,12 @@ def test_check_years_refuses_a_2022_record():
 def test_west_vote_is_the_majority():
     import pandas as pd
 
-    df = pd.DataFrame({"USA": ["Y", "N", "N", "X"], "GBR": ["Y", "A", "Y", "X"], "FRA": ["A", "A", "Y", "X"], "DEU": ["A", "Y", "A", "X"]})
+    df = pd.DataFrame(
+        {
+            "USA": ["Y", "N", "N", "X"],
+            "GBR": ["Y", "A", "Y", "X"],
+            "FRA": ["A", "A", "Y", "X"],
+            "DEU": ["A", "Y", "A", "X"],
+        }
+    )
     assert unga.west_vote(df).tolist() == [0, 2, 0, 3]

@@ -18,25 +18,46 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
-from . import calibration, ensemble, unga
+from . import ensemble, sources, unga
 from . import measurement as M
+from .scenario import Scenario
 
 # Model parameters fitted: those that shape the start equilibrium of the 2021 hindcast.
 MODEL_PARAMETERS = (
-    "model.weights.trade", "model.weights.investment", "model.weights.remittances", "model.weights.aid",
-    "model.weights.energy", "model.weights.security", "model.weights.society", "model.weights.institutions",
-    "model.temperature", "model.presence", "model.coupling", "model.autonomy",
-    "doctrine.neutral.stubbornness", "doctrine.multi_vector.stubbornness", "doctrine.dependent.stubbornness",
+    "model.weights.trade",
+    "model.weights.investment",
+    "model.weights.remittances",
+    "model.weights.aid",
+    "model.weights.energy",
+    "model.weights.security",
+    "model.weights.society",
+    "model.weights.institutions",
+    "model.temperature",
+    "model.presence",
+    "model.coupling",
+    "model.autonomy",
+    "doctrine.neutral.stubbornness",
+    "doctrine.multi_vector.stubbornness",
+    "doctrine.dependent.stubbornness",
 )
 # U-tagged parameters that cannot move the hindcast's start equilibrium (2021Q4: no war stigma,
 # no secondary sanctions, no coercion; responses start at zero; spin-up jumps with inertia 1):
 # they keep their prior (unidentified by this fit).
 NOT_IN_START = (
-    "model.sanctions_weight", "model.reputation", "model.inertia", "model.response_decay", "model.noise",
-    "russia.retain", "west.engage", "china.engage", "china.stability_seeking", "russia.coercion",
+    "model.sanctions_weight",
+    "model.reputation",
+    "model.inertia",
+    "model.response_decay",
+    "model.noise",
+    "russia.retain",
+    "west.engage",
+    "china.engage",
+    "china.stability_seeking",
+    "russia.coercion",
     "doctrine.*.backlash",
 )
 # (kind, a, b): normal(mean a, sd b); halfnormal(sd b) on x > 0
@@ -62,15 +83,15 @@ DEFAULT_WINDOW = (2014, 2021)
 
 
 def _doctrines(states) -> np.ndarray:
-    data = calibration.load()
-    return np.array([M.DOCTRINES.index(calibration.doctrine(data, s)) for s in states])
+    data = sources.load()
+    return np.array([M.DOCTRINES.index(sources.doctrine(data, s)) for s in states])
 
 
 def model_prior_range(scenario, name: str) -> tuple[float, float]:
     if name.startswith("doctrine."):
         _, doc, field_ = name.split(".")
-        p = calibration.load().doctrine_parameters[doc][field_]
-        return float(p.low), float(p.high)
+        p = sources.load().doctrine_parameters[doc][field_]
+        return float(cast(float, p.low)), float(cast(float, p.high))  # doctrine priors always give a range
     return scenario.space.prior_range(name)
 
 
@@ -78,7 +99,7 @@ def model_prior_range(scenario, name: str) -> tuple[float, float]:
 class Problem:
     """The data and the model of one fit: log posterior of a ``(W, D)`` array of parameter vectors."""
 
-    scenario: object
+    scenario: Scenario
     first: int = DEFAULT_WINDOW[0]
     last: int = DEFAULT_WINDOW[1]
     use_votes: bool = True
@@ -100,15 +121,15 @@ class Problem:
         self.calls = 0
 
     # -- parameters -> model values ---------------------------------------------
-    def model_values(self, x: np.ndarray) -> dict[str, np.ndarray]:
+    def model_values(self, x: np.ndarray) -> dict[str, np.ndarray | float]:
         """``ensemble.simulate`` values for walkers ``x`` ``(W, D)`` (doctrine stubbornness to each state)."""
-        vals: dict[str, np.ndarray] = {"model.noise": 0.0}
-        data = calibration.load()
+        vals: dict[str, np.ndarray | float] = {"model.noise": 0.0}
+        data = sources.load()
         for i, name in enumerate(MODEL_PARAMETERS):
             if name.startswith("doctrine."):
                 doc = name.split(".")[1]
                 for s in self.states:
-                    if calibration.doctrine(data, s) == doc:
+                    if sources.doctrine(data, s) == doc:
                         vals[f"{s}.stubbornness"] = x[:, i]
             else:
                 vals[name] = x[:, i]
@@ -169,9 +190,22 @@ class Problem:
         coefficients near a neutral start (positive where the prior is half-normal)."""
         lo, hi = self.bounds[:, 0], self.bounds[:, 1]
         m = lo + (hi - lo) * (0.25 + 0.5 * rng.random((walkers, self.n_model)))
-        start = {"b": 0.0, "lam": 0.3, "sigma": 0.15, "kappa_no": -2.0, "kappa_abstain": -2.0, "beta": 3.0,
-                 "gamma": 0.0, "eta": 1.0, "alpha_neutral": -1.0, "alpha_multi_vector": -3.0,
-                 "alpha_dependent": -2.5, "delta": 0.0, "mu": 0.0, "beta_no": 3.0}
+        start = {
+            "b": 0.0,
+            "lam": 0.3,
+            "sigma": 0.15,
+            "kappa_no": -2.0,
+            "kappa_abstain": -2.0,
+            "beta": 3.0,
+            "gamma": 0.0,
+            "eta": 1.0,
+            "alpha_neutral": -1.0,
+            "alpha_multi_vector": -3.0,
+            "alpha_dependent": -2.5,
+            "delta": 0.0,
+            "mu": 0.0,
+            "beta_no": 3.0,
+        }
         c = np.array([start[k] for k in MEASUREMENT_PARAMETERS])
         meas = c + 0.1 * rng.standard_normal((walkers, len(c)))
         for i, k in enumerate(MEASUREMENT_PARAMETERS):
@@ -180,9 +214,18 @@ class Problem:
         return np.hstack([m, meas])
 
 
-def run(scenario, seed: int = 20211231, walkers: int = 64, steps: int = 3000, burn: int = 1500,
-        draws: int = 400, first: int = DEFAULT_WINDOW[0], last: int = DEFAULT_WINDOW[1], warmup: int = 1000,
-        progress=False) -> dict:
+def run(
+    scenario,
+    seed: int = 20211231,
+    walkers: int = 64,
+    steps: int = 3000,
+    burn: int = 1500,
+    draws: int = 400,
+    first: int = DEFAULT_WINDOW[0],
+    last: int = DEFAULT_WINDOW[1],
+    warmup: int = 1000,
+    progress=False,
+) -> dict:
     """Sample the posterior with emcee; returns draws ``(draws, D)``, their log posterior and diagnostics.
 
     Two phases: a warm-up of ``warmup`` steps from dispersed starts, then the
@@ -223,7 +266,7 @@ def run(scenario, seed: int = 20211231, walkers: int = 64, steps: int = 3000, bu
     pick = np.linspace(0, len(flat) - 1, draws).round().astype(int)
     try:
         tau = sampler.get_autocorr_time(discard=burn, quiet=True)
-    except Exception:  # noqa: BLE001 -- emcee raises when the chain is too short
+    except Exception:
         tau = np.full(problem.dim, np.nan)
     return {
         "problem": problem,
@@ -232,8 +275,17 @@ def run(scenario, seed: int = 20211231, walkers: int = 64, steps: int = 3000, bu
         "acceptance": float(np.mean(sampler.acceptance_fraction)),
         "tau": tau,
         "seconds": elapsed,
-        "settings": {"seed": seed, "walkers": walkers, "warmup": warmup, "steps": steps, "burn": burn, "draws": draws,
-                     "window": [first, last], "moves": "0.8 DEMove + 0.2 DESnookerMove", "vectorize": True},
+        "settings": {
+            "seed": seed,
+            "walkers": walkers,
+            "warmup": warmup,
+            "steps": steps,
+            "burn": burn,
+            "draws": draws,
+            "window": [first, last],
+            "moves": "0.8 DEMove + 0.2 DESnookerMove",
+            "vectorize": True,
+        },
     }
 
 
@@ -255,11 +307,29 @@ def identification(scenario, draws: np.ndarray, level: float = 0.9, ratio: float
             prior = f"HalfNormal({b:g})" if kind == "halfnormal" else f"N({a:g}, {b:g})"
         lo_, hi_ = np.quantile(draws[:, i], q)
         post_w = float(hi_ - lo_)
-        rows.append({"parameter": name, "prior": prior, "prior_width": prior_w, "posterior_mean": float(draws[:, i].mean()),
-                     "posterior_q05": float(lo_), "posterior_q95": float(hi_), "posterior_width": post_w,
-                     "ratio": post_w / prior_w, "identified": bool(post_w < ratio * prior_w)})
+        rows.append(
+            {
+                "parameter": name,
+                "prior": prior,
+                "prior_width": prior_w,
+                "posterior_mean": float(draws[:, i].mean()),
+                "posterior_q05": float(lo_),
+                "posterior_q95": float(hi_),
+                "posterior_width": post_w,
+                "ratio": post_w / prior_w,
+                "identified": bool(post_w < ratio * prior_w),
+            }
+        )
     return rows
 
 
-__all__ = ["DEFAULT_WINDOW", "MEASUREMENT_PARAMETERS", "MODEL_PARAMETERS", "NOT_IN_START", "PARAMETERS", "Problem",
-           "identification", "run"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "MEASUREMENT_PARAMETERS",
+    "MODEL_PARAMETERS",
+    "NOT_IN_START",
+    "PARAMETERS",
+    "Problem",
+    "identification",
+    "run",
+]

@@ -32,8 +32,17 @@ LOG2PI = np.log(2.0 * np.pi)
 DOCTRINES = ("neutral", "multi_vector", "dependent")
 # vote-model coefficients, in the order of a flat parameter vector
 VOTE_COEFFICIENTS = (
-    "kappa_no", "kappa_abstain", "beta", "gamma", "eta",
-    "alpha_neutral", "alpha_multi_vector", "alpha_dependent", "delta", "mu", "beta_no",
+    "kappa_no",
+    "kappa_abstain",
+    "beta",
+    "gamma",
+    "eta",
+    "alpha_neutral",
+    "alpha_multi_vector",
+    "alpha_dependent",
+    "delta",
+    "mu",
+    "beta_no",
 )
 IDEAL_COEFFICIENTS = ("b", "lam", "sigma")
 
@@ -149,7 +158,17 @@ def simulate_votes(rng: np.random.Generator, a, indicator, contested, doctrine, 
 
 
 __all__ = [
-    "DOCTRINES", "IDEAL_COEFFICIENTS", "VOTE_COEFFICIENTS", "expected_ideal_point", "hedging",
-    "ideal_point_interval", "ideal_point_loglik", "simulate_votes", "unpack_vote", "vote_log_probabilities",
-    "vote_loglik", "vote_probabilities", "vote_utilities",
+    "DOCTRINES",
+    "IDEAL_COEFFICIENTS",
+    "VOTE_COEFFICIENTS",
+    "expected_ideal_point",
+    "hedging",
+    "ideal_point_interval",
+    "ideal_point_loglik",
+    "simulate_votes",
+    "unpack_vote",
+    "vote_log_probabilities",
+    "vote_loglik",
+    "vote_probabilities",
+    "vote_utilities",
 ]

@@ -35,7 +35,9 @@ def accuracy(probs: np.ndarray, observed: np.ndarray) -> float:
 def scores(probs: np.ndarray, observed: np.ndarray, forecast: np.ndarray | None = None) -> dict[str, float]:
     """Log loss, Brier and accuracy; for a deterministic ``forecast`` accuracy is its own hit rate
     (the arg-max of its probabilities is another outcome when p < 1/4)."""
-    acc = accuracy(probs, observed) if forecast is None else float(np.mean(np.asarray(forecast) == np.asarray(observed)))
+    acc = (
+        accuracy(probs, observed) if forecast is None else float(np.mean(np.asarray(forecast) == np.asarray(observed)))
+    )
     return {"log_loss": log_loss(probs, observed), "brier": brier(probs, observed), "accuracy": acc, "n": len(observed)}
 
 
@@ -129,5 +131,19 @@ def spread_ratio(model: np.ndarray, measured: np.ndarray) -> float:
     return float(np.ptp(model) / np.ptp(measured))
 
 
-__all__ = ["accuracy", "all_abstain", "ar1_fit", "as_probabilities", "as_russia", "brier", "coverage", "hit_rate",
-           "log_loss", "persistence", "rmse", "scores", "spearman", "spread_ratio"]
+__all__ = [
+    "accuracy",
+    "all_abstain",
+    "ar1_fit",
+    "as_probabilities",
+    "as_russia",
+    "brier",
+    "coverage",
+    "hit_rate",
+    "log_loss",
+    "persistence",
+    "rmse",
+    "scores",
+    "spearman",
+    "spread_ratio",
+]

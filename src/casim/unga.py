@@ -29,8 +29,15 @@ OUTCOMES = ("yes", "no", "abstain", "absent")
 # The Ukraine and Crimea texts of the window (data README): the texts against Russia.
 UKRAINE_TEXTS = (
     "A/RES/68/262",
-    "A/RES/71/205", "A/RES/72/190", "A/RES/73/263", "A/RES/74/168", "A/RES/75/192",
-    "A/RES/73/194", "A/RES/74/17", "A/RES/75/29", "A/RES/76/70",
+    "A/RES/71/205",
+    "A/RES/72/190",
+    "A/RES/73/263",
+    "A/RES/74/168",
+    "A/RES/75/192",
+    "A/RES/73/194",
+    "A/RES/74/17",
+    "A/RES/75/29",
+    "A/RES/76/70",
 )
 
 
@@ -162,10 +169,20 @@ def ideal_point_data(first: int, last: int, states=STATES) -> dict:
     q5 = df.pivot_table(index="year", columns="iso3", values="q5all").reindex(years)
     q95 = df.pivot_table(index="year", columns="iso3", values="q95all").reindex(years)
     ip = np.stack([wide[s].to_numpy() if s in wide else np.full(len(years), np.nan) for s in states])
-    se = np.stack([((q95[s] - q5[s]) / (2 * 1.6448536)).to_numpy() if s in wide else np.full(len(years), np.nan) for s in states])
-    powers = np.stack([wide["RUS"].to_numpy(), wide[list(WEST)].mean(axis=1).to_numpy(), wide["CHN"].to_numpy()], axis=1)
-    return {"ip": ip, "se": se, "q5": np.stack([q5[s].to_numpy() for s in states]),
-            "q95": np.stack([q95[s].to_numpy() for s in states]), "powers": powers, "years": years}
+    se = np.stack(
+        [((q95[s] - q5[s]) / (2 * 1.6448536)).to_numpy() if s in wide else np.full(len(years), np.nan) for s in states]
+    )
+    powers = np.stack(
+        [wide["RUS"].to_numpy(), wide[list(WEST)].mean(axis=1).to_numpy(), wide["CHN"].to_numpy()], axis=1
+    )
+    return {
+        "ip": ip,
+        "se": se,
+        "q5": np.stack([q5[s].to_numpy() for s in states]),
+        "q95": np.stack([q95[s].to_numpy() for s in states]),
+        "powers": powers,
+        "years": years,
+    }
 
 
 __all__ = [
