@@ -45,8 +45,10 @@ def test_vote_model_recovers_its_coefficients():
     rng = np.random.default_rng(20240611)
     ind, con, sup = synthetic_texts(rng, 3000)
     votes = M.simulate_votes(rng, A, ind, con, DOCTRINE, M.unpack_vote(TRUE_VOTE), sup)
+
     def nll(th):
         return -M.vote_loglik(votes, A, ind, con, DOCTRINE, M.unpack_vote(th), sup)
+
     fit = minimize(nll, np.zeros(11), method="BFGS")
     err = np.abs(fit.x - TRUE_VOTE)
     assert np.all(err < VOTE_TOL), dict(zip(M.VOTE_COEFFICIENTS, err.round(3)))
@@ -60,8 +62,10 @@ def test_ideal_point_model_recovers_its_coefficients():
     b, lam, sigma = 0.2, 0.9, 0.1
     mu = M.expected_ideal_point(A, powers, b, lam)
     ip = mu + rng.normal(0, np.sqrt(sigma**2 + se**2))
+
     def nll(th):
         return -M.ideal_point_loglik(ip, se, A, powers, th[0], th[1], np.exp(th[2]))
+
     fit = minimize(
         nll,
         np.array([0.0, 1.0, np.log(0.2)]),
