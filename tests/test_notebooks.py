@@ -13,7 +13,7 @@ TESTED_ELSEWHERE = {"validation.ipynb"}  # tests/test_validation.py executes it 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 BOOKS = [p for p in ALL if p.name not in TESTED_ELSEWHERE]
 # what would mean model logic crept into a notebook: defining functions or classes, or reaching past casim's API
-# (seeding included: casim.api resolves seeds); and figure code of its own: figures are casim.plots functions
+# (seeding included: casim.api resolves seeds); and figure code of its own: figures are casim.figures functions
 FORBIDDEN = re.compile(
     r"^\s*(def |class |import mesa|from mesa|from casim\.(dynamics|ensemble|model|agents|params|seeding)\b"
     r"|from casim import .*\b(seeding|dynamics|ensemble|model|agents|params)\b"
