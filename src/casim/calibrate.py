@@ -84,11 +84,10 @@ def priors(scenario: Scenario, paths: Sequence[str] = MODEL_PARAMETERS + VOTE_PA
             continue
         if path.startswith("doctrine."):
             d, name = path.split(".")[1:]
-            state = scenario.states[docs.index(d)]
-            target = f"{state}.{name}"
+            target = f"{scenario.states[docs.index(d)]}.{name}"  # the default of a state with that doctrine
         else:
             target = path
-        rng = space.prior_range(target)
+        rng = space.prior_range(path)
         if rng is None:
             raise CasimError(f"parameter {path!r} has no prior range in the calibration data; it cannot be fitted")
         value = float(cast(float, scenario.values[target]))  # a float slot (its data give it a prior range)
@@ -106,18 +105,8 @@ def sample(prs: Sequence[Prior], n: int, rng: np.random.Generator) -> pd.DataFra
 
 def split(draws: Mapping[str, np.ndarray | float], states: Sequence[str]) -> tuple[dict, dict]:
     """Simulation values (doctrine ties expanded to states) and vote-model parameters of a set of draws."""
-    docs = votes.doctrines(states)
-    sim, vote = {}, {}
-    for path, v in draws.items():
-        if path.startswith("votes."):
-            vote[path[len("votes.") :]] = v
-        elif path.startswith("doctrine."):
-            d, name = path.split(".")[1:]
-            for s, sd in zip(states, docs, strict=True):
-                if sd == d:
-                    sim[f"{s}.{name}"] = v
-        else:
-            sim[path] = v
+    vote = {path[len("votes.") :]: v for path, v in draws.items() if path.startswith("votes.")}
+    sim = sources.expand_doctrines({p: v for p, v in draws.items() if not p.startswith("votes.")}, states)
     return sim, vote
 
 

@@ -22,7 +22,7 @@ from typing import cast
 
 import numpy as np
 
-from . import ensemble, sources, unga
+from . import ensemble, sources, unga, votes
 from . import measurement as M
 from .scenario import Scenario
 
@@ -82,17 +82,9 @@ PARAMETERS = MODEL_PARAMETERS + MEASUREMENT_PARAMETERS
 DEFAULT_WINDOW = (2014, 2021)
 
 
-def _doctrines(states) -> np.ndarray:
-    data = sources.load()
-    return np.array([M.DOCTRINES.index(sources.doctrine(data, s)) for s in states])
-
-
-def model_prior_range(scenario, name: str) -> tuple[float, float]:
-    if name.startswith("doctrine."):
-        _, doc, field_ = name.split(".")
-        p = sources.load().doctrine_parameters[doc][field_]
-        return float(cast(float, p.low)), float(cast(float, p.high))  # doctrine priors always give a range
-    return scenario.space.prior_range(name)
+def model_prior_range(scenario: Scenario, name: str) -> tuple[float, float]:
+    """The uniform prior of a fitted model parameter: its range in the data file (each fitted path has one)."""
+    return cast("tuple[float, float]", scenario.space.prior_range(name))
 
 
 @dataclass
@@ -114,7 +106,7 @@ class Problem:
         self.ideal = unga.ideal_point_data(self.first, self.last, self.states)
         unga.check_years(self.votes["year"], "roll call")
         unga.check_years(self.ideal["years"], "ideal point")
-        self.doctrine = _doctrines(self.states)
+        self.doctrine = np.array([M.DOCTRINES.index(d) for d in votes.doctrines(self.states)])
         self.bounds = np.array([model_prior_range(self.scenario, p) for p in MODEL_PARAMETERS])
         self.dim = len(PARAMETERS)
         self.n_model = len(MODEL_PARAMETERS)
@@ -123,17 +115,8 @@ class Problem:
     # -- parameters -> model values ---------------------------------------------
     def model_values(self, x: np.ndarray) -> dict[str, np.ndarray | float]:
         """``ensemble.simulate`` values for walkers ``x`` ``(W, D)`` (doctrine stubbornness to each state)."""
-        vals: dict[str, np.ndarray | float] = {"model.noise": 0.0}
-        data = sources.load()
-        for i, name in enumerate(MODEL_PARAMETERS):
-            if name.startswith("doctrine."):
-                doc = name.split(".")[1]
-                for s in self.states:
-                    if sources.doctrine(data, s) == doc:
-                        vals[f"{s}.stubbornness"] = x[:, i]
-            else:
-                vals[name] = x[:, i]
-        return vals
+        drawn: dict[str, np.ndarray | float] = {name: x[:, i] for i, name in enumerate(MODEL_PARAMETERS)}
+        return {"model.noise": 0.0, **sources.expand_doctrines(drawn, self.states)}
 
     def alignment(self, x: np.ndarray) -> np.ndarray:
         """Start equilibrium ``(W, S, P)`` of each walker (step 0 of one ``ensemble.simulate`` call)."""

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import dynamics
+
 Z90 = 1.6448536269514722
 LOG2PI = np.log(2.0 * np.pi)
 
@@ -45,12 +47,6 @@ VOTE_COEFFICIENTS = (
     "beta_no",
 )
 IDEAL_COEFFICIENTS = ("b", "lam", "sigma")
-
-
-def hedging(a: np.ndarray) -> np.ndarray:
-    """Normalised entropy of each alignment ``[..., P]``: 1 equidistant, 0 wholly with one power."""
-    x = np.clip(a, 1e-300, 1.0)
-    return -(x * np.log(x)).sum(-1) / np.log(a.shape[-1])
 
 
 def _w(x) -> np.ndarray:
@@ -114,7 +110,7 @@ def vote_utilities(a, indicator, contested, doctrine, coef: Mapping[str, np.ndar
     c = {k: _w(v)[..., None, None] for k, v in coef.items()}  # (W, 1, 1)
     m = np.einsum("...sp,npv->...snv", a, indicator)  # (W, S, N, 3)
     contested = np.asarray(contested, dtype=float)
-    h = hedging(a)[..., None]  # (W, S, 1)
+    h = dynamics.hedging(a)[..., None]  # (W, S, 1)
     alpha = np.stack([_w(coef["alpha_" + d]) for d in DOCTRINES], axis=-1)  # (W, 3)
     alpha_s = np.take(alpha, np.asarray(doctrine), axis=-1)[..., None]  # (W, S, 1)
     u = np.empty(m.shape[:-1] + (4,))
@@ -162,7 +158,6 @@ __all__ = [
     "IDEAL_COEFFICIENTS",
     "VOTE_COEFFICIENTS",
     "expected_ideal_point",
-    "hedging",
     "ideal_point_interval",
     "ideal_point_loglik",
     "simulate_votes",

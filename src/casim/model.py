@@ -36,6 +36,8 @@ def keyword_paths(scenario: Scenario, overrides: Mapping[str, object]) -> dict[s
     Dotted paths themselves are accepted too (``**{"west.sanctions": 0.8}``).
     An unknown name is a one-line error with the nearest valid keyword.
     """
+    if not overrides:  # the engines' path: no name table to build for every run
+        return {}
     paths = set(scenario.space.slots) | set(scenario.values)
     by_keyword = {p.replace(".", "_"): p for p in paths}
     out = {}

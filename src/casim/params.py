@@ -217,6 +217,8 @@ class ParameterSpace:
             prior = d.power_priors.get(parts[0], {}).get(parts[1])
         elif parts[0] in self.states and len(parts) == 2 and parts[1] in ("stubbornness", "backlash"):
             prior = d.doctrine_parameters[sources.doctrine(d, parts[0])][parts[1]]
+        elif parts[0] == "doctrine" and len(parts) == 3:  # one value per doctrine, as fits draw it
+            prior = d.doctrine_parameters.get(parts[1], {}).get(parts[2])
         if prior is None or prior.low is None:
             return None
         return float(prior.low), float(cast(float, prior.high))  # the data give a prior both bounds or neither

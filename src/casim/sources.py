@@ -7,12 +7,15 @@ data only (through importlib.resources) and never the user's files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import cast
+from typing import TypeVar, cast
 
 import yaml
+
+V = TypeVar("V")
 
 TAGS = {"V", "S", "U", "V/S", "S/U"}
 
@@ -196,3 +199,19 @@ def ties(data: CalibrationData, state: str, other: str) -> float:
 
 def doctrine(data: CalibrationData, state: str) -> str:
     return str(cast(Figure, data.figure("doctrine", state)).value)  # the data give every state a doctrine
+
+
+def expand_doctrines(values: Mapping[str, V], states: Sequence[str]) -> dict[str, V]:
+    """Values by path, each ``doctrine.<d>.<name>`` written as ``<S>.<name>`` to every state of doctrine ``d``.
+
+    Fits draw one stubbornness (or backlash) per doctrine; the model has one per state.
+    """
+    data = load()
+    out: dict[str, V] = {}
+    for path, v in values.items():
+        if path.startswith("doctrine."):
+            d, name = path.split(".")[1:]
+            out.update({f"{s}.{name}": v for s in states if doctrine(data, s) == d})
+        else:
+            out[path] = v
+    return out
