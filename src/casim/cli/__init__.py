@@ -13,12 +13,25 @@ import sys
 from .._version import __version__
 from ..errors import CasimError
 
-COMMANDS = ["run", "check", "schema", "sweep", "votes", "validate", "calibrate", "plot", "compare", "sensitivity"]
+COMMANDS = [
+    "run",
+    "check",
+    "schema",
+    "sweep",
+    "votes",
+    "ideal-points",
+    "validate",
+    "calibrate",
+    "plot",
+    "compare",
+    "sensitivity",
+]
 MODULES = {
     "run": "run",
     "check": "run",
     "schema": "run",
     "votes": "validate",
+    "ideal-points": "measure",
     "validate": "validate",
     "calibrate": "validate",
     "compare": "plot",

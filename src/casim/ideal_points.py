@@ -1,0 +1,79 @@
+"""Projected UN ideal points: a scenario run over the posterior, read through the measurement model.
+
+Each posterior draw sets the model's fitted parameters and the measurement
+coefficients (``b``, ``lam``, ``sigma``); each draw runs the scenario's
+replicates (replicate ``r`` of every draw uses the same seed: common random
+numbers across draws). A state's ideal point in a year is
+``b + lam * sum_p a_p * ip_p`` with ``a`` its mean alignment over the year's
+quarters in the horizon and ``ip_p`` the powers' own BSV ideal points: as
+measured up to 2021, and after 2021 held at each power's 2014-2021 mean
+(nothing later is looked up: the temporal rule). The interval is the
+posterior predictive's 5% and 95% quantiles over draws x replicates, the
+model error ``sigma`` included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import measurement, unga
+from .api import replicate_seeds, simulate
+from .errors import CasimError
+from .posterior import Posterior
+from .quarters import parse_quarter
+from .scenario import Scenario
+
+HELD_FROM = (2014, unga.LAST_YEAR)  # after 2021 each power keeps its mean position over these years
+
+
+def power_positions(powers, years) -> np.ndarray:
+    """The powers' BSV ideal points ``(years, powers)``: measured to 2021, their 2014-2021 mean after.
+
+    A power is the mean of its members' positions (the West: USA, GBR, FRA, DEU).
+    """
+    missing = [p for p in powers if p not in unga.POWER_CODES]
+    if missing:
+        raise CasimError(
+            f"power {missing[0]!r} has no UN ideal point (known: {', '.join(unga.POWER_CODES)}); "
+            "ideal points need one for every power of the scenario"
+        )
+    first = min(min(years), HELD_FROM[0])
+    df = unga.ideal_points(first, unga.LAST_YEAR)
+    wide = df.pivot_table(index="year", columns="iso3", values="idealpointall")
+    out = np.empty((len(years), len(powers)))
+    for j, p in enumerate(powers):
+        series = wide[list(unga.POWER_CODES[p])].mean(axis=1)
+        held = series.loc[HELD_FROM[0] : HELD_FROM[1]].mean()
+        out[:, j] = [series.get(y, np.nan) if y <= unga.LAST_YEAR else held for y in years]
+    return out
+
+
+def project(
+    scenario: Scenario,
+    post: Posterior,
+    replicates: int | None = None,
+    seed: int | None = None,
+    progress=None,
+) -> pd.DataFrame:
+    """Columns ``year, state, ideal_point, q05, q95``: one row per year of the horizon and state."""
+    n_rep, base, seeds = replicate_seeds(scenario, replicates, seed)
+    year_of = np.array([parse_quarter(d) // 4 for d in scenario.dates()])
+    years = sorted(set(year_of.tolist()))
+    ip_powers = power_positions(scenario.powers, years)  # before any run: a power without a position is an error
+    n_draws = len(post)
+    values = {k: np.repeat(v, n_rep) for k, v in post.model_values(scenario.states).items()}
+    traj = simulate(scenario, np.tile(seeds, n_draws), values, progress=progress)  # (D*R, T+1, S, P)
+    coef = {k: np.repeat(v, n_rep) for k, v in post.coefficients().items()}
+    noise = np.random.default_rng(np.random.SeedSequence(base)).standard_normal((len(traj), len(scenario.states)))
+    rows = []
+    for t, year in enumerate(years):
+        a = traj[:, year_of == year].mean(1)  # (runs, S, P): the year's mean alignment
+        mu = measurement.expected_ideal_point(a, ip_powers[t : t + 1], coef["b"], coef["lam"])[..., 0]  # (runs, S)
+        draw = mu + coef["sigma"][:, None] * noise
+        q05, q95 = np.quantile(draw, [0.05, 0.95], axis=0)
+        for i, s in enumerate(scenario.states):
+            rows.append((year, s, float(mu[:, i].mean()), float(q05[i]), float(q95[i])))
+    df = pd.DataFrame(rows, columns=["year", "state", "ideal_point", "q05", "q95"])
+    df.attrs.update(seed=base, replicates=n_rep, draws=n_draws, posterior=post.source)
+    return df

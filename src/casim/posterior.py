@@ -1,0 +1,79 @@
+"""The shipped posterior of the UN fit: its draws as model values and measurement coefficients.
+
+``casim/data/posterior/draws.parquet`` holds the emcee draws of
+:mod:`casim.fit` (model parameters by dotted path, ``doctrine.<d>.<name>``
+for one value per doctrine, and the measurement coefficients of
+:mod:`casim.measurement`); ``manifest.json`` beside it records how they were
+made. :func:`subset` picks draws reproducibly from a seed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import measurement, sources
+from .errors import CasimError
+
+MEASUREMENT = measurement.IDEAL_COEFFICIENTS + measurement.VOTE_COEFFICIENTS
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Posterior draws: ``draws`` one row per draw, ``source`` the file they came from."""
+
+    draws: pd.DataFrame
+    source: str
+    manifest: dict
+
+    def __len__(self) -> int:
+        return len(self.draws)
+
+    def model_values(self, states) -> dict[str, np.ndarray]:
+        """Per-draw values of the model parameters by dotted path (doctrine values written to each state)."""
+        cols = [c for c in self.draws.columns if c not in MEASUREMENT and c != "log_prob"]
+        return sources.expand_doctrines({c: self.draws[c].to_numpy() for c in cols}, states)
+
+    def coefficients(self) -> dict[str, np.ndarray]:
+        """Per-draw measurement coefficients (``b``, ``lam``, ``sigma`` and the vote model's)."""
+        return {c: self.draws[c].to_numpy() for c in MEASUREMENT}
+
+    def subset(self, n: int | None, seed: int) -> Posterior:
+        """``n`` draws chosen without replacement from ``SeedSequence(seed)`` (all, in order, when ``n`` is None)."""
+        if n is None or n >= len(self):
+            return self
+        if n < 1:
+            raise CasimError(f"--draws must be at least 1 (got {n})")
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        rows = np.sort(rng.choice(len(self), size=n, replace=False))
+        return Posterior(self.draws.iloc[rows].reset_index(drop=True), self.source, self.manifest)
+
+
+def shipped_folder() -> Path:
+    """The folder of the shipped posterior (package data)."""
+    return Path(str(resources.files("casim").joinpath("data", "posterior")))
+
+
+@lru_cache(maxsize=4)
+def load(path: str | None = None) -> Posterior:
+    """The posterior in ``path`` (a folder with draws.parquet and manifest.json), or the shipped one."""
+    folder = shipped_folder() if path is None else Path(path)
+    draws_file = folder / "draws.parquet" if folder.is_dir() else folder
+    if not draws_file.is_file():
+        raise CasimError("no posterior draws here (expected a folder with draws.parquet)", where=str(folder))
+    try:
+        draws = pd.read_parquet(draws_file)
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
+        raise CasimError(f"unreadable posterior draws: {e}", where=str(draws_file)) from None
+    missing = [c for c in MEASUREMENT if c not in draws.columns]
+    if missing:
+        raise CasimError(f"not a casim posterior: no column {missing[0]!r}", where=str(draws_file))
+    manifest_file = draws_file.parent / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    return Posterior(draws, str(draws_file), manifest)
