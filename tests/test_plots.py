@@ -430,6 +430,7 @@ FIGURES = {
         "short",
     ),
     "posterior_figure": lambda f: (f["posterior"], "hindcast-2021"),
+    "identification_figure": lambda f: (f["identification"], "UN fit, 2014-2021"),
 }
 
 
@@ -460,7 +461,11 @@ def test_the_title_and_units_test_covers_every_figure_function():
 
 # the posterior's case draws its 28 panels (the posterior_fig fixture), about 5 s
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "posterior_figure" else n for n in FIGURES]
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in ("posterior_figure", "identification_figure") else n
+        for n in FIGURES
+    ],
 )
 def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(
     name, run_df, two_new_powers, grid_sweep, vote_inputs, request
@@ -475,6 +480,8 @@ def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(
     }
     if name == "posterior_figure":
         inputs["posterior"] = request.getfixturevalue("posterior_fig")
+    if name == "identification_figure":
+        inputs["identification"] = request.getfixturevalue("identification_fig")
     fig, scenario = FIGURES[name](inputs)
     draw(fig)
     title = fig.get_suptitle() or fig.axes[0].get_title()
@@ -551,6 +558,41 @@ def test_posterior_histograms_count_the_accepted_draws_over_the_prior(calibratio
     assert not overlaps(fig, fig.legends[0], fig.findobj(lambda a: a.get_gid() == "xlabel")[0])
     with pytest.raises(casim.CasimError, match="no column for model.temperature"):
         figures.posterior_figure(accepted.drop(columns="model.temperature"), summary)
+
+
+@pytest.fixture(scope="module")
+def identification_fig():
+    """The UN fit's identification figure, drawn once (29 panels)."""
+    from casim import posterior
+
+    return draw(figures.identification_figure(posterior.load().draws, identification_table()))
+
+
+def identification_table() -> pd.DataFrame:
+    from casim import posterior
+
+    return pd.read_csv(posterior.shipped_folder() / "identification.csv")
+
+
+@pytest.mark.slow
+def test_identification_histograms_are_the_posterior_draws_coloured_by_what_the_table_calls_identified(
+    identification_fig,
+):
+    from casim import posterior
+
+    draws, table, fig = posterior.load().draws, identification_table(), identification_fig
+    assert f"{int(table['identified'].sum())} of {len(table)} parameters identified" in fig.get_suptitle()
+    for row in table.itertuples():
+        counts, edges = np.histogram(
+            draws[row.parameter], bins=figures.POSTERIOR_BINS, range=(row.prior_low, row.prior_high)
+        )
+        drawn = [b for ax in fig.axes for b in ax.patches if b.get_gid() == f"{row.parameter}:posterior"]
+        assert np.allclose([b.get_height() for b in drawn], counts)
+        assert np.allclose([b.get_x() for b in drawn], edges[:-1])
+        fill = figures.POSTERIOR_COLOURS["identified" if row.identified else "not identified"]
+        assert all(same_colour(b.get_facecolor()[:3], fill) for b in drawn)
+        assert by_gid(fig, f"{row.parameter}:shipped").get_xdata()[0] == pytest.approx(row.posterior_mean)
+    assert not overlaps(fig, fig.legends[0], fig.findobj(lambda a: a.get_gid() == "xlabel")[0])
 
 
 def test_save_writes_png_and_svg(run_df, tmp_path):

@@ -286,7 +286,8 @@ def identification(scenario, draws: np.ndarray, level: float = 0.9, ratio: float
         else:
             kind, a, b = MEASUREMENT_PRIORS[name]
             dist = halfnorm(scale=b) if kind == "halfnormal" else norm(a, b)
-            prior_w = float(dist.ppf(q[1]) - dist.ppf(q[0]))
+            lo, hi = float(dist.ppf(q[0])), float(dist.ppf(q[1]))  # the prior's central interval
+            prior_w = hi - lo
             prior = f"HalfNormal({b:g})" if kind == "halfnormal" else f"N({a:g}, {b:g})"
         lo_, hi_ = np.quantile(draws[:, i], q)
         post_w = float(hi_ - lo_)
@@ -294,6 +295,8 @@ def identification(scenario, draws: np.ndarray, level: float = 0.9, ratio: float
             {
                 "parameter": name,
                 "prior": prior,
+                "prior_low": lo,
+                "prior_high": hi,
                 "prior_width": prior_w,
                 "posterior_mean": float(draws[:, i].mean()),
                 "posterior_q05": float(lo_),

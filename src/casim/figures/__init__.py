@@ -55,7 +55,7 @@ if TYPE_CHECKING:
         ternary_figure,
         trajectories_figure,
     )
-    from .votes import POSTERIOR_BINS, posterior_figure, vote_path_figure, votes_figure
+    from .votes import POSTERIOR_BINS, identification_figure, posterior_figure, vote_path_figure, votes_figure
 
 # each public name and the module of this package that defines it
 _EXPORTS: dict[str, str] = {
@@ -78,7 +78,9 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(["discovery_figure", "sweep_figure", "sweep_line_figure", "sweep_map_figure"], "sweeps"),
     **dict.fromkeys(["sensitivity_figure", "tornado_figure"], "sensitivity"),
-    **dict.fromkeys(["POSTERIOR_BINS", "posterior_figure", "vote_path_figure", "votes_figure"], "votes"),
+    **dict.fromkeys(
+        ["POSTERIOR_BINS", "identification_figure", "posterior_figure", "vote_path_figure", "votes_figure"], "votes"
+    ),
 }
 
 
@@ -198,6 +200,7 @@ __all__ = [
     "differences_figure",
     "discovery_figure",
     "palette",
+    "identification_figure",
     "posterior_figure",
     "render_figure",
     "save",

@@ -158,39 +158,68 @@ def posterior_figure(accepted: pd.DataFrame, summary: Mapping) -> Figure:
     rows = list(summary.get("parameters") or [])
     if not rows:
         raise CasimError("not a calibration summary: no 'parameters' (read summary.json of casim calibrate)")
-    missing = [r["parameter"] for r in rows if r["parameter"] not in accepted.columns]
-    if missing:
-        raise CasimError(f"the accepted draws have no column for {', '.join(missing)}")
-    ncols = min(len(rows), 7)
-    nrows = -(-len(rows) // ncols)
-    fig, panels = framed_panels(2.5 * ncols, 1.9 * nrows + 1.3)
-    axes = panels.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, r in zip(axes, rows, strict=False):
-        name, lo, hi = r["parameter"], float(r["prior_low"]), float(r["prior_high"])
-        ax.axvspan(lo, hi, color=POSTERIOR_COLOURS["prior"], linewidth=0, gid=f"{name}:prior")
-        fill = POSTERIOR_COLOURS["identified" if r.get("identified") else "not identified"]
-        ax.hist(
-            accepted[name].to_numpy(float), bins=POSTERIOR_BINS, range=(lo, hi), color=fill, gid=f"{name}:posterior"
-        )
-        ax.axvline(float(r["shipped"]), color="black", linewidth=1.2, gid=f"{name}:shipped")
-        ax.set_title(name, fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in axes[len(rows) :]:
-        ax.set_visible(False)
-    panels.supxlabel("parameter value (dimensionless; each panel spans its prior range)", gid="xlabel")
-    panels.supylabel("accepted draws (count)")
     names = [str(v.get("name", k)) for k, v in (summary.get("scenarios") or {}).items()]
     on = f" on {' and '.join(names)}" if names else ""
-    fig.suptitle(
+    title = (
         f"Calibration{on}: {summary.get('accepted', len(accepted))} of {summary.get('draws', '?')} draws accepted; "
         "posterior of each parameter"
     )
+    panels = [
+        (r["parameter"], float(r["prior_low"]), float(r["prior_high"]), bool(r.get("identified")), float(r["shipped"]))
+        for r in rows
+    ]
+    labels = ("uniform prior range", "accepted draws", "shipped value", "accepted draws (count)")
+    return _prior_posterior_panels(accepted, panels, title, labels)
+
+
+def identification_figure(draws: pd.DataFrame, table: pd.DataFrame) -> Figure:
+    """What the UN fit identified: per parameter its prior's range (band), the posterior draws (histogram, coloured
+    where identified) and the posterior mean (line).
+
+    ``draws`` and ``table`` are ``draws.parquet`` and ``identification.csv`` of
+    the shipped posterior (:mod:`casim.posterior`); a uniform prior's band is its
+    range, a normal prior's its central 90%.
+    """
+    cols = [table[c].to_numpy() for c in ("parameter", "prior_low", "prior_high", "identified", "posterior_mean")]
+    panels = [(str(p), float(lo), float(hi), bool(i), float(v)) for p, lo, hi, i, v in zip(*cols, strict=True)]
+    n_id = int(table["identified"].sum())
+    title = (
+        f"UN fit, 2014-2021: {len(draws)} posterior draws; {n_id} of {len(table)} parameters identified "
+        "(90% posterior interval under half the prior's)"
+    )
+    labels = ("prior range (uniform) or central 90% (normal)", "posterior draws", "posterior mean", "draws (count)")
+    return _prior_posterior_panels(draws, panels, title, labels)
+
+
+def _prior_posterior_panels(samples: pd.DataFrame, panels, title: str, labels: tuple[str, str, str, str]) -> Figure:
+    """One panel per ``(name, prior low, prior high, identified, value)``: prior band, histogram of ``samples[name]``
+    over the band, a line at ``value``; a shared legend with ``labels`` (prior, draws, value, y axis)."""
+    missing = [p[0] for p in panels if p[0] not in samples.columns]
+    if missing:
+        raise CasimError(f"the accepted draws have no column for {', '.join(missing)}")
+    ncols = min(len(panels), 7)
+    nrows = -(-len(panels) // ncols)
+    fig, sub = framed_panels(2.5 * ncols, 1.9 * nrows + 1.3)
+    axes = sub.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (name, lo, hi, identified, value) in zip(axes, panels, strict=False):
+        ax.axvspan(lo, hi, color=POSTERIOR_COLOURS["prior"], linewidth=0, gid=f"{name}:prior")
+        fill = POSTERIOR_COLOURS["identified" if identified else "not identified"]
+        ax.hist(samples[name].to_numpy(float), bins=POSTERIOR_BINS, range=(lo, hi), color=fill, gid=f"{name}:posterior")
+        ax.axvline(value, color="black", linewidth=1.2, gid=f"{name}:shipped")
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    sub.supxlabel("parameter value (dimensionless; each panel spans its prior range)", gid="xlabel")
+    sub.supylabel(labels[3])
+    fig.suptitle(title)
+    prior, drawn, value, _ = labels
     fig.legend(
         handles=[
-            Patch(facecolor=POSTERIOR_COLOURS["prior"], label="uniform prior range"),
-            Patch(facecolor=POSTERIOR_COLOURS["identified"], label="accepted draws (identified)"),
-            Patch(facecolor=POSTERIOR_COLOURS["not identified"], label="accepted draws (not identified)"),
-            Line2D([], [], color="black", label="shipped value"),
+            Patch(facecolor=POSTERIOR_COLOURS["prior"], label=prior),
+            Patch(facecolor=POSTERIOR_COLOURS["identified"], label=f"{drawn} (identified)"),
+            Patch(facecolor=POSTERIOR_COLOURS["not identified"], label=f"{drawn} (not identified)"),
+            Line2D([], [], color="black", label=value),
         ],
         loc="outside lower center",
         ncols=4,
