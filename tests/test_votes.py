@@ -263,3 +263,138 @@ def test_other_bad_resolution_entries_are_one_line_errors(tmp_path, capsys, item
 def test_missing_resolutions_file_is_a_one_line_error(tmp_path, capsys):
     code = main(["votes", str(BASELINE), "--resolutions", str(tmp_path / "nope.yaml")])
     assert "file not found" in one_line_error(code, capsys.readouterr().err)
+
+
+# -- the powers' recorded votes and the Assembly's tally (measurement model inputs) -------
+
+
+def test_an_entry_gives_the_powers_votes_and_tally_and_its_kind_supplies_the_rest(tmp_path):
+    f = write(
+        tmp_path,
+        """\
+        resolutions:
+          - id: A
+            date: 2022-03-02
+            kind: condemnation
+            powers: {russia: "no", west: "yes", china: absent}
+            tally: {"yes": 141, "no": 5, abstain: 35}
+          - {id: B, date: 2022-04-07, kind: suspension, powers: {china: abstain}, tally: "93-24-58"}
+          - {id: C, date: 2022-04-07, kind: humanitarian}
+        """,
+    )
+    a, b, c = votes.read_resolutions(f)
+    kinds = votes.vote_data().kind_powers
+    assert a.power_votes() == {"russia": "no", "west": "yes", "china": "absent"}
+    assert a.tally == {"yes": 141, "no": 5, "abstain": 35} and a.support == pytest.approx(141 / 181)
+    assert b.power_votes() == {**kinds["suspension"], "china": "abstain"} and b.support == pytest.approx(93 / 175)
+    assert c.powers == {} and c.power_votes() == kinds["humanitarian"]
+    assert c.tally is None and c.support == votes.vote_data().kind_support["humanitarian"]
+
+
+def test_every_kind_codes_the_powers_votes_and_support_as_tagged_judgements():
+    import yaml
+
+    raw = yaml.safe_load((Path(casim.__file__).parent / "data" / "votes.yaml").read_text())
+    for kind, spec in raw["kinds"].items():
+        assert {"russia", "west", "china"} <= set(spec["powers"]), kind
+        for value in [*spec["powers"].values(), spec["support"]]:
+            assert len(value) == 3 and value[1] == "U" and len(value[2]) > 20, (kind, value)
+        assert 0 < spec["support"][0] < 1
+
+
+def test_the_shipped_2022_on_entries_carry_the_tallies_their_sources_quote():
+    for r in votes.read_resolutions(HELD_OUT) + votes.read_resolutions(ES11_6):
+        if r.tally is None:
+            assert r.id == "A/RES/77/284"  # its source gives only the yes votes
+            continue
+        t = r.tally
+        assert f"{t['yes']}-{t['no']}-{t['abstain']}" in r.source or (
+            f"{t['yes']} yes, {t['no']} no, {t['abstain']} abstentions" in r.source
+        ), r.id
+
+
+@pytest.mark.parametrize(
+    "item, line, message",
+    [
+        ('powers: {russia: "no", chna: abstain}', 5, "unknown power 'chna' in 'powers'; did you mean 'china'?"),
+        ("powers: {russia: maybe}", 5, "vote 'maybe' of russia is not one of yes, no, abstain, absent"),
+        ("powers: [russia]", 5, "'powers' maps powers to their recorded votes"),
+        ('tally: {"yes": 1, "no": 2}', 5, "tally has no 'abstain'"),
+        ('tally: {"yes": 1, "no": 2, abstain: 3, absent: 4}', 5, "unknown tally key 'absent'"),
+        ('tally: {"yes": 1, "no": -2, abstain: 3}', 5, "tally no -2 is not a count"),
+        ('tally: {"yes": 1.5, "no": 2, abstain: 3}', 5, "tally yes 1.5 is not a count"),
+        ("tally: 141-5", 5, "tally '141-5' is not yes-no-abstain"),
+        ('tally: {"yes": 0, "no": 0, abstain: 0}', 5, "tally is all zero"),
+    ],
+)
+def test_bad_powers_and_tally_are_one_line_errors_naming_file_and_line(tmp_path, capsys, item, line, message):
+    body = f"resolutions:\n  - id: A\n    date: 2022-03-02\n    kind: condemnation\n    {item}\n"
+    err, f = votes_error(tmp_path, capsys, body, scenario=HINDCAST)
+    assert f"{f}:{line}:" in err and message in err, err
+
+
+# -- `casim votes` on the measurement model with the posterior ----------------------------
+
+
+def test_votes_with_posterior_none_is_the_old_kind_logit_table_bit_for_bit(tmp_path, capsys):
+    from casim import results
+
+    out = tmp_path / "none.csv"
+    argv = ["votes", str(HINDCAST), "--resolutions", str(HELD_OUT), "--replicates", "3", "--seed", "5"]
+    assert main([*argv, "--posterior", "none", "--out", str(out)]) == 0
+    sc = casim.load_scenario(HINDCAST)
+    res = votes.read_resolutions(HELD_OUT)
+    old = projection.project_votes(sc, casim.simulate(sc, run_seeds(5, 3)), res)  # the pre-posterior path
+    ref = results.write_csv(old.round(4), tmp_path / "ref.csv")
+    assert out.read_bytes() == ref.read_bytes()
+    assert "kind logit" in capsys.readouterr().out
+
+
+def test_votes_with_the_posterior_sum_to_one_repeat_with_the_seed_and_record_provenance(tmp_path, capsys):
+    from casim import posterior
+
+    post = posterior.load()
+    sc = casim.load_scenario(HINDCAST)
+    res = votes.read_resolutions(HELD_OUT)
+    a = projection.run_votes(sc, res, replicates=2, seed=11, posterior=post, draws=6)
+    b = projection.run_votes(sc, res, replicates=2, seed=11, posterior=post, draws=6)
+    pd.testing.assert_frame_equal(a, b)
+    cols = [f"p_{o}" for o in votes.OUTCOMES]
+    np.testing.assert_allclose(a[cols].sum(axis=1), 1.0, atol=1e-12)
+    assert a.attrs["draws"] == 6 and a.attrs["seed"] == 11 and a.attrs["posterior"] == post.source
+    c = projection.run_votes(sc, res, replicates=2, seed=12, posterior=post, draws=6)
+    assert not np.allclose(a[cols], c[cols])  # another seed: other draws and replicates
+    out = tmp_path / "v.csv"
+    argv = ["votes", str(HINDCAST), "--resolutions", str(HELD_OUT), "--replicates", "2", "--seed", "11"]
+    assert main([*argv, "--draws", "6", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "seed 11" in printed and "6 draw(s)" in printed and "posterior" in printed
+    np.testing.assert_allclose(pd.read_csv(out)[cols], a[cols].round(4))
+
+
+def test_posterior_votes_average_each_draws_coefficients_over_its_own_runs():
+    from casim import measurement, posterior
+
+    post = posterior.load().subset(3, 1)
+    sc = casim.load_scenario(HINDCAST)
+    (r,) = votes.read_resolutions(ES11_6)
+    df = projection.run_votes(sc, [r], replicates=2, seed=4, posterior=post, draws=3)
+    seeds = run_seeds(4, 2)
+    doctrine = np.array([measurement.DOCTRINES.index(d) for d in votes.doctrines(sc.states)])
+    ind, con, sup = projection.text_arrays(r, sc.powers)
+    step = votes.check_horizon([r], sc)[0]
+    per_draw = []
+    for d in range(3):
+        values = {k: v[d] for k, v in post.model_values(sc.states).items()}
+        traj = casim.simulate(sc, seeds, values)
+        coef = {k: v[d] for k, v in post.coefficients().items()}
+        per_draw.append(measurement.vote_probabilities(traj[:, step], ind, con, doctrine, coef, sup)[:, :, 0].mean(0))
+    cols = [f"p_{o}" for o in votes.OUTCOMES]
+    np.testing.assert_allclose(df[cols].to_numpy(), np.mean(per_draw, axis=0), atol=1e-12)
+
+
+def test_bad_draws_and_posterior_are_one_line_errors(tmp_path, capsys):
+    argv = ["votes", str(HINDCAST), "--resolutions", str(ES11_6), "--replicates", "1"]
+    assert "--draws must be at least 1" in one_line_error(main([*argv, "--draws", "0"]), capsys.readouterr().err)
+    err = one_line_error(main([*argv, "--posterior", str(tmp_path)]), capsys.readouterr().err)
+    assert "no posterior draws here" in err

@@ -1,4 +1,11 @@
-"""Projected UN votes: run a scenario and turn its alignments into votes on described texts."""
+"""Projected UN votes: run a scenario and turn its alignments into votes on described texts.
+
+Two vote models: the measurement model fitted to the 1992-2021 record
+(:mod:`casim.measurement`, with the posterior draws of :mod:`casim.posterior`:
+the scenario is run with each draw's model values, the votes use that draw's
+coefficients) and, as the reference path, the kind-based logit of
+``data/votes.yaml`` (:mod:`casim.votes.logit`).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import measurement
 from .api import replicate_seeds, simulate
+from .posterior import Posterior
 from .scenario import Scenario
 from .votes.logit import OUTCOMES, doctrines, vote_probabilities
 from .votes.resolutions import Resolution, check_horizon
+
+COLUMNS = ["resolution", "state", "vote", *(f"p_{o}" for o in OUTCOMES)]
 
 
 def project_votes(
@@ -37,8 +48,65 @@ def _project(
         p = vote_probabilities(trajectories[:, t], scenario.powers, docs, r.kind, params).mean(0)
         for i, s in enumerate(scenario.states):
             rows.append((r.id, s, OUTCOMES[int(p[i].argmax())], *p[i]))
-    cols = ["resolution", "state", "vote", *(f"p_{o}" for o in OUTCOMES)]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def text_arrays(resolution: Resolution, powers: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The measurement model's view of one text: ``indicator`` ``(1, P, 3)``, ``contested`` and ``support`` ``(1,)``.
+
+    A scenario power with no vote on the text (neither in the entry nor its kind) is absent.
+    """
+    votes = resolution.power_votes()
+    code = [OUTCOMES.index(votes.get(p, "absent")) for p in powers]
+    indicator = (np.array(code)[:, None] == np.arange(3)).astype(float)[None]
+    russia, west = votes.get("russia", "absent"), votes.get("west", "absent")
+    contested = float(russia != west and "absent" not in (russia, west))
+    return indicator, np.array([contested]), np.array([resolution.support])
+
+
+def measured_probabilities(
+    scenario: Scenario,
+    trajectories: np.ndarray,
+    resolutions: Sequence[Resolution],
+    steps: Sequence[int],
+    coefficients: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """P(yes, no, abstain, absent) ``(texts, states, 4)`` from the measurement model, averaged over runs.
+
+    ``trajectories`` ``(runs, steps + 1, S, P)``; ``coefficients`` one value per run (a draw's, repeated
+    over its replicates).
+    """
+    doctrine = np.array([measurement.DOCTRINES.index(d) for d in doctrines(scenario.states)])
+    out = np.empty((len(resolutions), len(scenario.states), len(OUTCOMES)))
+    for k, (r, t) in enumerate(zip(resolutions, steps, strict=True)):
+        indicator, contested, support = text_arrays(r, scenario.powers)
+        p = measurement.vote_probabilities(trajectories[:, t], indicator, contested, doctrine, coefficients, support)
+        out[k] = p[:, :, 0].mean(0)
+    return out
+
+
+def _table(scenario: Scenario, resolutions: Sequence[Resolution], probs: np.ndarray) -> pd.DataFrame:
+    rows = [
+        (r.id, s, OUTCOMES[int(probs[k, i].argmax())], *probs[k, i])
+        for k, r in enumerate(resolutions)
+        for i, s in enumerate(scenario.states)
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def posterior_runs(
+    scenario: Scenario, posterior: Posterior, seeds: np.ndarray, progress=None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Run the scenario over posterior draws x replicates: run ``d * R + r`` is draw ``d`` with replicate seed ``r``.
+
+    Returns the trajectories ``(D * R, steps + 1, S, P)`` and each run's measurement coefficients.
+    Every replicate uses the same seed under every draw (common random numbers).
+    """
+    D, R = len(posterior), len(seeds)
+    values = {k: np.repeat(np.asarray(v, dtype=float), R) for k, v in posterior.model_values(scenario.states).items()}
+    coef = {k: np.repeat(np.asarray(v, dtype=float), R) for k, v in posterior.coefficients().items()}
+    traj = simulate(scenario, np.tile(np.asarray(seeds), D), values, progress=progress)
+    return traj, coef
 
 
 def run_votes(
@@ -48,14 +116,27 @@ def run_votes(
     seed: int | None = None,
     params: Mapping[str, object] | None = None,
     progress=None,
+    posterior: Posterior | None = None,
+    draws: int | None = None,
 ) -> pd.DataFrame:
     """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``.
 
-    The texts' dates are checked against the horizon before anything runs.
+    With a ``posterior``: the measurement model over ``draws`` posterior draws (all when None; a subset
+    chosen reproducibly from ``seed``) x replicates, probabilities averaged over all runs. Without one: the
+    kind-based logit of ``data/votes.yaml`` (``params`` overrides its coefficients). The texts' dates are
+    checked against the horizon before anything runs. ``df.attrs`` records the model, seed, replicates,
+    posterior file and draws.
     """
     steps = check_horizon(resolutions, scenario)
     n, s, seeds = replicate_seeds(scenario, replicates, seed)
-    traj = simulate(scenario, seeds, progress=progress)
-    df = _project(scenario, traj, resolutions, steps, params)
+    if posterior is None:
+        traj = simulate(scenario, seeds, progress=progress)
+        df = _project(scenario, traj, resolutions, steps, params)
+        df.attrs.update(model="kind logit (data/votes.yaml)", posterior="none", draws=0)
+    else:
+        sub = posterior.subset(draws, s)
+        traj, coef = posterior_runs(scenario, sub, seeds, progress)
+        df = _table(scenario, resolutions, measured_probabilities(scenario, traj, resolutions, steps, coef))
+        df.attrs.update(model="measurement model (docs/measurement.md)", posterior=sub.source, draws=len(sub))
     df.attrs["seed"], df.attrs["replicates"] = s, n
     return df

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from .. import projection, results, shipped, validation, votes
+from .. import heldout, projection, results, shipped, validation, votes
 from ..api import replicate_seeds
+from ..errors import CasimError
 from ..scenario import load_scenario, parse_set
 from .progress import bar
 
@@ -26,6 +28,7 @@ def register(sub) -> None:
     v.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario parameter")
     v.add_argument("--out", metavar="CSV", help="write the table here (default: print it)")
+    _posterior_args(v)
     v.set_defaults(func=cmd_votes)
 
     s = sub.add_parser(
@@ -40,7 +43,10 @@ def register(sub) -> None:
     )
     s.add_argument("--replicates", type=int, help="replicates per scenario (default: each scenario's)")
     s.add_argument("--seed", type=int, help="base seed (default: each scenario's)")
-    s.add_argument("--out", metavar="CSV", help="also write the scorecard table here")
+    s.add_argument(
+        "--out", metavar="CSV", help="also write the scorecard table here, and the skill table beside it (*_skill.csv)"
+    )
+    _posterior_args(s)
     s.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("calibrate", help="fit the uncertain parameters to the scorecard targets by ABC rejection")
@@ -51,6 +57,27 @@ def register(sub) -> None:
     c.add_argument("--seed", type=int, default=2023, help="seed of the prior draws and replicates (default 2023)")
     c.add_argument("--out", default="calibration", help="output folder (default: calibration/)")
     c.set_defaults(func=cmd_calibrate)
+
+
+def _posterior_args(p) -> None:
+    p.add_argument(
+        "--posterior",
+        metavar="none|FILE",
+        help="posterior draws of the measurement model (a folder with draws.parquet, or the file; default: the "
+        "shipped posterior); 'none' = the kind-based logit of data/votes.yaml, the reference path",
+    )
+    p.add_argument("--draws", type=int, help="posterior draws to use, chosen reproducibly from the seed (default: all)")
+
+
+def _posterior(args):
+    """The posterior named by ``--posterior`` (None for 'none'), its draws checked."""
+    from .. import posterior
+
+    if args.draws is not None and args.draws < 1:
+        raise CasimError(f"--draws must be at least 1 (got {args.draws})")
+    if args.posterior in ("none", ""):
+        return None
+    return posterior.load(args.posterior)
 
 
 def _scenario_args(p) -> None:
@@ -73,13 +100,22 @@ def _inputs(args) -> tuple:
 def cmd_votes(args) -> int:
     scenario = load_scenario(args.scenario, parse_set(args.set))
     resolutions = votes.read_resolutions(args.resolutions or shipped.default_file("resolutions"))
-    n, _, _ = replicate_seeds(scenario, args.replicates, args.seed)
-    with bar(n, desc=scenario.name) as advance:
-        df = projection.run_votes(scenario, resolutions, args.replicates, args.seed, progress=advance)
+    post = _posterior(args)
+    n, seed, _ = replicate_seeds(scenario, args.replicates, args.seed)
+    runs = n if post is None else n * len(post.subset(args.draws, seed))
+    with bar(runs, desc=scenario.name) as advance:
+        df = projection.run_votes(
+            scenario, resolutions, args.replicates, args.seed, progress=advance, posterior=post, draws=args.draws
+        )
+    a = df.attrs
+    header = f"{scenario.name}: {n} replicate(s), seed {a['seed']}; {a['model']}" + (
+        f", posterior {a['posterior']}, {a['draws']} draw(s) (chosen with seed {a['seed']})" if post else ""
+    )
     if args.out:
         out = results.write_csv(df.round(4), args.out)
-        print(f"{scenario.name}: {n} replicate(s), seed {df.attrs['seed']}; wrote {len(df)} rows to {out}")
+        print(f"{header}; wrote {len(df)} rows to {out}")
     else:
+        print(f"# {header}", file=sys.stderr)
         print(df.to_csv(index=False, float_format="%.4f"), end="")
     return 0
 
@@ -100,8 +136,13 @@ def cmd_validate(args) -> int:
             print(
                 f"{'hit ' if r['passed'] else 'miss'}  {r['scenario']:<14} {r['date']}  {r['claim']}: {r['measured']}"
             )
+    post = _posterior(args)
+    table = heldout.skill_table(hindcast, resolutions, post, args.draws, args.replicates, args.seed)
+    print(heldout.describe(table))
     if args.out:
         results.write_csv(card, args.out)
+        out = Path(args.out)
+        results.write_csv(table, out.with_name(f"{out.stem}_skill.csv"))
     failed = validation.failures(card)
     print(f"{len(fitted_rows) - len(failed)}/{len(fitted_rows)} fitted checks pass")
     return 1 if len(failed) else 0

@@ -10,7 +10,7 @@ parameters live in ``data/votes.yaml`` and the mechanism is in docs/ODD.md
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import cast
@@ -32,6 +32,8 @@ class VoteData:
 
     kinds: Mapping[str, Mapping[str, float]]
     parameters: Mapping[str, Prior]  # "yes", "lean", ..., "doctrine.neutral"
+    kind_powers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # kind -> power -> typical vote
+    kind_support: Mapping[str, float] = field(default_factory=dict)  # kind -> typical yes share of the Assembly
 
     def defaults(self) -> dict[str, float]:
         """Each coefficient's value as shipped (before any override)."""
@@ -45,12 +47,20 @@ def vote_data() -> VoteData:
     if tuple(raw["outcomes"]) != OUTCOMES:
         raise ValueError(f"votes.yaml: outcomes must be {list(OUTCOMES)}")
     kinds = {name: {a: float(spec[a][0]) for a in KIND_ATTRIBUTES} for name, spec in raw["kinds"].items()}
+    # YAML 1.1 reads a bare yes/no as a boolean: take it as the vote it spells
+    spell = lambda v: {True: "yes", False: "no"}[v] if isinstance(v, bool) else str(v)  # noqa: E731
+    kind_powers = {name: {p: spell(v[0]) for p, v in spec["powers"].items()} for name, spec in raw["kinds"].items()}
+    for name, pw in kind_powers.items():
+        bad = [v for v in pw.values() if v not in OUTCOMES]
+        if bad or not {"russia", "west"} <= set(pw):
+            raise ValueError(f"votes.yaml: kind {name}: powers need russia and west, each voting one of {OUTCOMES}")
+    kind_support = {name: float(spec["support"][0]) for name, spec in raw["kinds"].items()}
     params = {}
     for key, v in raw["coefficients"].items():
         params[key] = Prior(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
     for key, v in raw["doctrine_absence"].items():
         params[f"doctrine.{key}"] = Prior(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
-    return VoteData(kinds=kinds, parameters=params)
+    return VoteData(kinds=kinds, parameters=params, kind_powers=kind_powers, kind_support=kind_support)
 
 
 TEXT_KINDS = tuple(vote_data().kinds)  # the kinds of UN text the vote model knows (data/votes.yaml)

@@ -11,11 +11,12 @@ from .. import sources, yamlfile
 from ..errors import CasimError, did_you_mean
 from ..quarters import quarter_of, step_at
 from ..scenario import Scenario
-from .logit import OUTCOMES, TEXT_KINDS
+from .logit import OUTCOMES, TEXT_KINDS, vote_data
 
 ROLES = ("fitted", "held_out")
-RESOLUTION_FIELDS = ("id", "date", "kind", "title", "source", "observed", "role", "note")
+RESOLUTION_FIELDS = ("id", "date", "kind", "title", "source", "observed", "role", "note", "powers", "tally")
 REQUIRED_FIELDS = ("id", "date", "kind")
+TALLY_KEYS = ("yes", "no", "abstain")
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,24 @@ class Resolution:
     observed: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
     where: str = ""
+    powers: Mapping[str, str] = field(default_factory=dict)  # the powers' recorded votes, as the entry gives them
+    tally: Mapping[str, int] | None = None  # the Assembly's yes / no / abstain totals, as the entry gives them
 
     @property
     def quarter(self) -> str:
         """The label of the quarter holding the text's date (2023-02-23 -> "2023Q1")."""
         return quarter_of(self.date)
+
+    def power_votes(self) -> dict[str, str]:
+        """Each power's vote: as the entry's ``powers`` give it, else its kind's typical vote (data/votes.yaml)."""
+        return {**vote_data().kind_powers[self.kind], **self.powers}
+
+    @property
+    def support(self) -> float:
+        """The Assembly's yes share, yes / (yes + no + abstain): from the ``tally``, else the kind's typical one."""
+        if self.tally is None:
+            return vote_data().kind_support[self.kind]
+        return self.tally["yes"] / sum(self.tally[k] for k in TALLY_KEYS)
 
 
 def _item_lines(doc: yamlfile.Document, n: int, name: str) -> list[tuple[str, dict[str, str]]]:
@@ -58,6 +72,61 @@ def _date(value, where: str, rid: str) -> _dt.date:
         raise CasimError(
             f"resolution {rid}: date {value!r} is not a date; write it like 2023-02-23", where=where
         ) from None
+
+
+def _vote(v):
+    """YAML 1.1 reads a bare yes/no as a boolean: take it as the vote it spells."""
+    return {True: "yes", False: "no"}[v] if isinstance(v, bool) else v
+
+
+def _powers(value, rid: str, where: str, at=None) -> dict[str, str]:
+    """An entry's ``powers`` (power -> recorded vote), or a one-line error (``at(power)``: that key's line)."""
+    at = at or (lambda _: where)
+    if not isinstance(value, dict) or not value:
+        raise CasimError(
+            f'resolution {rid}: \'powers\' maps powers to their recorded votes, e.g. {{russia: "no", west: "yes"}}',
+            where=where,
+        )
+    known = sources.load().known_powers
+    out = {}
+    for p, v in value.items():
+        if p not in known:
+            raise CasimError(
+                f"resolution {rid}: unknown power {p!r} in 'powers'{did_you_mean(str(p), known)}", where=at(p)
+            )
+        v = _vote(v)
+        if v not in OUTCOMES:
+            raise CasimError(f"resolution {rid}: vote {v!r} of {p} is not one of {', '.join(OUTCOMES)}", where=at(p))
+        out[str(p)] = str(v)
+    return out
+
+
+def _tally(value, rid: str, where: str) -> dict[str, int]:
+    """An entry's ``tally``: ``{"yes": 141, "no": 5, abstain: 35}`` or ``"141-5-35"``, or a one-line error."""
+    example = 'write it as {"yes": 141, "no": 5, abstain: 35} or "141-5-35"'
+    if isinstance(value, str):
+        parts = value.replace(" ", "").split("-")
+        if len(parts) != 3 or not all(x.isdigit() for x in parts):
+            raise CasimError(f"resolution {rid}: tally {value!r} is not yes-no-abstain; {example}", where=where)
+        value = dict(zip(TALLY_KEYS, (int(x) for x in parts), strict=True))
+    if not isinstance(value, dict):
+        raise CasimError(f"resolution {rid}: 'tally' gives the Assembly's totals; {example}", where=where)
+    for k in value:
+        if k not in TALLY_KEYS:
+            raise CasimError(
+                f"resolution {rid}: unknown tally key {k!r}{did_you_mean(str(k), TALLY_KEYS)} "
+                f"(keys: {', '.join(TALLY_KEYS)})",
+                where=where,
+            )
+    for k in TALLY_KEYS:
+        v = value.get(k)
+        if v is None:
+            raise CasimError(f"resolution {rid}: tally has no {k!r}; {example}", where=where)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise CasimError(f"resolution {rid}: tally {k} {v!r} is not a count (a whole number >= 0)", where=where)
+    if value["yes"] + value["no"] + value["abstain"] == 0:
+        raise CasimError(f"resolution {rid}: tally is all zero; {example}", where=where)
+    return {k: int(value[k]) for k in TALLY_KEYS}
 
 
 def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
@@ -109,7 +178,7 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
                 where=keys.get("observed", where),
             )
         # YAML 1.1 reads a bare yes/no as a boolean: take it as the vote it spells
-        observed = {s: ({True: "yes", False: "no"}[v] if isinstance(v, bool) else v) for s, v in observed.items()}
+        observed = {s: _vote(v) for s, v in observed.items()}
         for s, v in observed.items():
             if s not in states:
                 raise CasimError(
@@ -131,6 +200,10 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
                 f"resolution {rid}: an 'observed' record needs a role (fitted or held_out)",
                 where=keys.get("observed", where),
             )
+        pw_line = keys.get("powers", where)
+        at = lambda k, i=i, d=pw_line: doc.where(("resolutions", i, "powers", k), d)  # noqa: E731
+        powers = {} if item.get("powers") is None else _powers(item["powers"], rid, pw_line, at)
+        tally = None if item.get("tally") is None else _tally(item["tally"], rid, keys.get("tally", where))
         out.append(
             Resolution(
                 id=rid,
@@ -141,6 +214,8 @@ def read_resolutions(path: str | Path) -> tuple[Resolution, ...]:
                 observed=dict(observed),
                 role=role,
                 where=where,
+                powers=powers,
+                tally=tally,
             )
         )
     return tuple(out)
