@@ -221,13 +221,16 @@ def reference_quarter(prm, masks, a, eps, chi, a0, xi):
     S, C, P = E.shape
     m, sec = masks["economic"], masks["security"]
     sanctioned = [c for c in range(C) if masks["sanctioned"][c]]
+    trade = [c for c in range(C) if masks["trade"][c]]
+    phi = float(prm["reexport_rent"])
     tau, iota, k = float(prm["afghan_threat"]), float(prm["integration"]), float(prm["coupling"])
     new = np.zeros((S, P))
     for i in range(S):
         theta = [prm["weight"][c] * In[i, c] * (1 + sec[c] * tau * prm["afghan_border"][i]) for c in range(C)]
         U, pi = [], []
         for p in range(P):
-            lam = [L[p, c] * (1 + m[c] * (prm["economy"][p] - 1)) for c in range(C)]
+            rent = phi * sum(prm["sanctions"][q] * prm["sanction_target"][q, p] for q in range(P))
+            lam = [L[p, c] * (1 + m[c] * (prm["economy"][p] - 1)) * (1 + rent * (c in trade)) for c in range(C)]
             pull = sum(theta[c] * E[i, c, p] * lam[c] for c in range(C))
             econ = sum(m[c] * theta[c] * E[i, c, p] * lam[c] for c in range(C))
             to_sanctioner = [sum(E[i, c, q] for c in sanctioned) / len(sanctioned) for q in range(P)]
@@ -235,7 +238,7 @@ def reference_quarter(prm, masks, a, eps, chi, a0, xi):
                 prm["sanctions"][q] * to_sanctioner[q] * prm["sanction_target"][q, p] for q in range(P)
             )
             R = prm["reputation_weight"] * prm["reputation"][i] * prm["stigma"][p]
-            ell = Tr[i, p] - prm["backlash"][i]
+            ell = Tr[i, p] - prm["backlash"][i] if Tr[i, p] > 0 else 0.0  # coercion acts only along a route
             pi.append(min(max(sum(E[i, c, p] for c in range(C)) / prm["presence"], 1e-6), 1.0))
             W = [k * iota * t[i, j] / sum(t[i]) for j in range(S)]
             base = math.log(pi[p]) + pull + prm["coercion"][p] * ell - K - R
@@ -246,8 +249,9 @@ def reference_quarter(prm, masks, a, eps, chi, a0, xi):
         x = [math.exp(zp - top) for zp in z]
         x = [xp / sum(x) for xp in x]
         g = prm["stubbornness"][i]
+        poles = [pi[p] * prm["pole"][p] for p in range(P)]
         for p in range(P):
-            goal = (1 - g) * x[p] + g * pi[p] / sum(pi)
+            goal = (1 - g) * x[p] + g * poles[p] / sum(poles)
             new[i, p] = a[i, p] + prm["inertia"] * (goal - a[i, p])
     eps1, chi1 = np.zeros((S, P)), np.zeros((S, P))
     for i in range(S):
@@ -263,9 +267,10 @@ def reference_quarter(prm, masks, a, eps, chi, a0, xi):
 def hand_built(seed: int) -> tuple[dict, dict]:
     """Three states, four channels (trade, investment, remittances: economic; security), three powers.
 
-    Every term is live: sanctions by power 1 on power 0, a stigmatised power 0, standing coercion, a transit route,
-    an Afghan border, uneven ties; power 2 is so weakly tied to state 2 that its presence is below 1, and has no
-    tie at all to state 1 (the presence floor).
+    Every term is live: sanctions by power 1 on power 0 with a re-export rent on power 0's trade, a stigmatised
+    power 0, standing coercion with and without a transit route, an Afghan border, uneven ties; power 2 is so
+    weakly tied to state 2 that its presence is below 1, and has no tie at all to state 1 (the presence floor);
+    powers 0 and 2 are poles of the anchor, power 1 is not.
     """
     rng = np.random.default_rng(seed)
     S, C, P = 3, 4, 3
@@ -292,6 +297,7 @@ def hand_built(seed: int) -> tuple[dict, dict]:
         "retain": np.array([0.8, 0.0, 0.1]),
         "engage": np.array([0.0, 0.4, 0.3]),
         "stability_seeking": np.array([0.0, 0.5, 1.5]),
+        "pole": np.array([1.0, 0.0, 1.0]),
         "presence": np.array(0.2),
         "inertia": np.array(0.3),
         "base_temperature": np.array(0.6),
@@ -300,6 +306,7 @@ def hand_built(seed: int) -> tuple[dict, dict]:
         "autonomy": np.array(0.5),
         "sanctions_weight": np.array(1.2),
         "reputation_weight": np.array(0.6),
+        "reexport_rent": np.array(0.5),
         "response_decay": np.array(0.1),
         "integration": np.array(1.3),
         "afghan_threat": np.array(0.5),
@@ -308,13 +315,17 @@ def hand_built(seed: int) -> tuple[dict, dict]:
         "economic": np.array([1.0, 1.0, 1.0, 0.0]),
         "security": np.array([0.0, 0.0, 0.0, 1.0]),
         "sanctioned": np.array([1.0, 1.0, 0.0, 0.0]),
+        "trade": np.array([1.0, 0.0, 0.0, 0.0]),
     }
     return prm, masks
 
 
 def baseline_arrays(seed: int) -> tuple[dict, dict]:
     """The shipped baseline's arrays (five states, eight channels), with Afghan threat and engagement raised."""
-    sc = casim.load_scenario(BASELINE, [("region.afghan_threat", 0.6), ("china.engage", 0.5), ("russia.coercion", 0.4)])
+    sc = casim.load_scenario(
+        BASELINE,
+        [("region.afghan_threat", 0.6), ("china.engage", 0.5), ("russia.coercion", 0.4), ("model.reexport_rent", 0.7)],
+    )
     return sc.space.arrays(dict(sc.values)), sc.space.masks
 
 

@@ -177,6 +177,17 @@ def test_a_power_with_no_ties_does_not_dilute_the_others():
         assert np.abs(plain[p].to_numpy() - ghost[p].to_numpy()).max() < 1e-3
 
 
+def test_an_added_power_is_a_pole_of_the_anchor_only_if_its_scenario_says_so():
+    """The anchor balances russia, west and china (pole 1 in the data); Turkey is a partner unless set a pole."""
+    partner = load_scenario("multipolar")
+    pole = load_scenario("multipolar", {"turkey.pole": 1.0})
+    assert partner.values["turkey.pole"] == 0.0 and partner.values["russia.pole"] == 1.0
+    tkm, turkey = partner.states.index("TKM"), partner.powers.index("turkey")
+    start = {name: casim.simulate(sc, np.array([1]))[0, 0, tkm, turkey] for name, sc in (("p", partner), ("o", pole))}
+    assert start["p"] < 0.02  # only what Turkey's ties give it through the utility
+    assert start["o"] > 0.1  # as a pole it also gets its part of TKM's neutral anchor (0.55 / 4.4)
+
+
 def test_extends_records_the_hash_of_every_file_in_the_chain(tmp_path):
     (tmp_path / "base.yaml").write_text("schema: 1\nname: base\n")
     (tmp_path / "child.yaml").write_text("schema: 1\nname: child\nextends: base.yaml\n")

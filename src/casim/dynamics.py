@@ -41,7 +41,10 @@ def channel_pull(prm: Params, masks: Mapping[str, np.ndarray]) -> tuple[np.ndarr
     """Pull of each power through the channels: sum_c w_c * intensity_c * exposure_cp * lever_pc.
 
     A power's ``economy`` scales its economic channels; Afghan threat raises
-    the weight of the security channel in proportion to the state's border.
+    the weight of the security channel in proportion to the state's border; a
+    sanctioned power's trade lever gains the re-export rent
+    ``1 + model.reexport_rent · Σ_q sanctions_q · M[q, p]`` (trade with the
+    sanctioned power through the region; 0 by default, so the factor is 1).
     Returns the total pull and its economic part ``[..., P]`` (the part a
     power's engagement response multiplies).
     """
@@ -49,6 +52,8 @@ def channel_pull(prm: Params, masks: Mapping[str, np.ndarray]) -> tuple[np.ndarr
     threat = 1.0 + masks["security"] * (prm["afghan_threat"] * prm["afghan_border"])[..., None]
     chan = prm["weight"] * prm["intensity"] * threat  # [..., C]
     lever = prm["lever"] * (1.0 + econ_mask * (prm["economy"][..., None] - 1.0))  # [..., P, C]
+    sanctioned = np.matmul(prm["sanctions"][..., None, :], prm["sanction_target"])[..., 0, :]  # [..., P]
+    lever = lever * (1.0 + prm["reexport_rent"][..., None, None] * sanctioned[..., None] * masks["trade"])
     levered = prm["exposure"] * np.swapaxes(lever, -1, -2)  # [..., C, P]
     weights = np.stack([chan, chan * econ_mask], axis=-2)  # [..., 2, C]: all channels, economic ones
     both = np.matmul(weights, levered)  # [..., 2, P]
@@ -83,18 +88,24 @@ def static_terms(prm: Params, masks: Mapping[str, np.ndarray]) -> dict[str, np.n
     All but ``ties`` broadcast against the alignment ``[..., P]``:
     ``base`` channel pull + standing coercion - sanctions - reputation costs;
     ``econ`` the economic pull an engagement response multiplies;
-    ``leverage`` what a unit of coercion buys (route control less backlash);
+    ``leverage`` what a unit of coercion buys (route control less backlash,
+    and nothing where the power controls no export route: coercion is route
+    pressure, so without a route there is neither compliance nor backlash);
     ``noise`` the s.d. of the random shock; ``inv_temp`` 1 / softmax temperature;
     ``hold``, ``anchor``, ``inertia`` the Friedkin–Johnsen update
     (goal = hold * target + anchor, with anchor = stubbornness x equidistance
-    among the powers present, see :func:`presence`);
+    among the poles present: the powers with ``pole`` 1, weighted by
+    :func:`presence`);
     ``ties`` ``[..., S]`` regional coupling weights toward each other state.
     """
     pull, econ = channel_pull(prm, masks)
-    leverage = prm["transit"] - prm["backlash"][..., None]
+    leverage = np.where(prm["transit"] > 0.0, prm["transit"] - prm["backlash"][..., None], 0.0)
     total = np.maximum(prm["ties"].sum(-1), 1e-12)
     g = prm["stubbornness"][..., None]
     present = presence(prm)
+    poles = present * prm["pole"]
+    # a scenario that makes no power a pole falls back to equidistance among all the powers present
+    poles = np.where(poles.sum(-1, keepdims=True) > 0.0, poles, present)
     return {
         "base": np.log(present) + pull + prm["coercion"] * leverage - sanctions_cost(prm, masks) - reputation_cost(prm),
         "econ": econ,
@@ -102,7 +113,7 @@ def static_terms(prm: Params, masks: Mapping[str, np.ndarray]) -> dict[str, np.n
         "noise": prm["noise"][..., None],
         "inv_temp": 1.0 / temperature(prm)[..., None],
         "hold": 1.0 - g,
-        "anchor": g * present / present.sum(-1, keepdims=True),
+        "anchor": g * poles / poles.sum(-1, keepdims=True),
         "inertia": prm["inertia"][..., None],
         "ties": (prm["coupling"] * prm["integration"] / total)[..., None] * prm["ties"],
     }
@@ -174,8 +185,10 @@ def _fold(op, x: np.ndarray) -> np.ndarray:
 def commit(alignment: np.ndarray, target: np.ndarray, static: Params, spinup: bool = False) -> np.ndarray:
     """Move part way (inertia) toward the target held to the doctrinal anchor (Friedkin–Johnsen).
 
-    The anchor is equidistance among the powers present (1/P each when all
-    are): neutrality and multi-vector doctrine both mean not choosing. During spin-up the state jumps straight
+    The anchor is equidistance among the poles present (Russia, the West and
+    China: 1/3 each when all are present): neutrality and multi-vector
+    doctrine both mean not choosing among the poles they balance, not among
+    every partner a scenario declares. During spin-up the state jumps straight
     to its goal (inertia 1), which finds the starting equilibrium.
     """
     goal = static["hold"] * target

@@ -28,6 +28,7 @@ POWER_SCALARS = {
     "retain": 0.0,
     "engage": 0.0,
     "stability_seeking": 0.0,
+    "pole": 0.0,  # a power the doctrinal anchor balances (1 for russia, west, china in the data)
 }
 STATE_SCALARS = ("stubbornness", "backlash", "reputation", "temperature", "afghan_border")
 INF = math.inf
@@ -42,6 +43,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "response_decay": (0.0, 1.0),
     "inertia": (1e-9, 1.0),
     "presence": (1e-9, INF),
+    "pole": (0.0, 1.0),
     "temperature": (1e-6, INF),
     "spinup": (0, 100_000),
 }
@@ -57,6 +59,7 @@ GLOBAL_FIELDS = {
     "model.autonomy": "autonomy",
     "model.sanctions_weight": "sanctions_weight",
     "model.reputation": "reputation_weight",
+    "model.reexport_rent": "reexport_rent",
     "model.response_decay": "response_decay",
     "region.integration": "integration",
     "region.afghan_threat": "afghan_threat",
@@ -119,7 +122,7 @@ class ParameterSpace:
 
     @cached_property
     def masks(self) -> dict[str, np.ndarray]:
-        """0/1 masks over channels, by role: ``economic``, ``security``, ``sanctioned`` (see calibration.yaml)."""
+        """0/1 masks over channels by role: ``economic``, ``security``, ``sanctioned``, ``trade`` (calibration.yaml)."""
 
         def mask(names) -> np.ndarray:
             return np.array([1.0 if c in names else 0.0 for c in self.channels])
@@ -128,6 +131,7 @@ class ParameterSpace:
             "economic": mask(self.data.economic_channels),
             "security": mask(("security",)),
             "sanctioned": mask(self.data.sanctioned_channels),
+            "trade": mask(("trade",)),
         }
 
     @cached_property

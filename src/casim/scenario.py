@@ -124,6 +124,7 @@ class ModelSpec(_Strict):
     autonomy: _bounded("autonomy") = None  # type: ignore[valid-type]
     sanctions_weight: _bounded("sanctions_weight") = None  # type: ignore[valid-type]
     reputation: _bounded("reputation") = None  # type: ignore[valid-type]
+    reexport_rent: _bounded("reexport_rent", "gain of a sanctioned power's trade lever per unit of sanctions") = None  # type: ignore[valid-type]
     response_decay: _bounded("response_decay") = None  # type: ignore[valid-type]
     spinup: _bounded("spinup", typ=int) = None  # type: ignore[valid-type]
     weights: ChannelValues | None = None  # type: ignore[valid-type]
