@@ -28,7 +28,7 @@ def simulate_mesa(scenario: Scenario, seeds, values: Mapping[str, object] | None
     values = dict(values or {})
     for r, seed in enumerate(seeds):
         run_values = {k: (cast(np.ndarray, v)[r] if ensemble.per_run(v) else v) for k, v in values.items()}
-        model = CentralAsia(scenario, values=run_values, rng=int(seed))
+        model = CentralAsia(scenario, values=run_values, collect_model_vars=False, rng=int(seed))
         for _ in range(T):
             model.step()
         out[r] = mesa_trajectory(model, scenario)

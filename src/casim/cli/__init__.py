@@ -25,6 +25,7 @@ COMMANDS = [
     "plot",
     "compare",
     "sensitivity",
+    "explore",
 ]
 MODULES = {
     "run": "run",
