@@ -171,7 +171,7 @@ class Explored(CentralAsia):
 
 def build_model(scenario: Scenario, values: Mapping[str, float], quarter: int = 0) -> Explored:
     """The Mesa model with these settings, advanced to ``quarter`` (the live view's model after a slider moves)."""
-    model = Explored(scenario, values=dict(values), rng=live_seed(scenario))
+    model = Explored(spec=scenario, values=dict(values), rng=live_seed(scenario))
     for _ in range(min(quarter, scenario.steps)):
         model.step()
     return model
@@ -417,7 +417,7 @@ def Explorer(source: str):
             text = scenario_yaml(scenario, values.value, Path(out.value).resolve(), source_file(source))
             solara.FileDownload(text, filename=Path(out.value).name, label="Download YAML")
 
-    params = {"scenario": scenario, "values": live, "rng": live_seed(scenario)}
+    params = {"spec": scenario, "values": live, "rng": live_seed(scenario)}  # spec: Mesa 3.5 reserves `scenario`
 
     def live_view(m: Explored):
         return LiveView(m, scenario)

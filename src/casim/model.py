@@ -78,7 +78,9 @@ class CentralAsia(Model):
     """Five states weighing the powers' pressure, one quarter a step.
 
     ``scenario`` is a :class:`Scenario`, the name of a shipped scenario
-    (``"baseline"``) or a scenario file. Keyword arguments (``**kwargs``: the
+    (``"baseline"``) or a scenario file; ``spec`` says the same and wins (Mesa
+    3.5 reserves ``scenario`` for its own Scenario objects, which SolaraViz
+    passes on reset: give casim's as ``spec`` in ``model_params`` there). Keyword arguments (``**kwargs``: the
     name Mesa 3.3's SolaraViz checks for) change its
     parameters for this run, by dotted path with ``_`` for ``.``
     (``CentralAsia(west_sanctions=0.8, KAZ_stubbornness=0.4, rng=1)``), as
@@ -101,14 +103,22 @@ class CentralAsia(Model):
         self,
         scenario: Scenario | str | Path = "baseline",
         *,
+        spec: Scenario | str | Path | None = None,
         values: Mapping[str, object] | None = None,
         collect_model_vars: bool = True,
         rng=None,
         **kwargs,
     ):
         super().__init__(rng=rng)
-        if not isinstance(scenario, Scenario):
+        if spec is not None:  # Mesa 3.5's SolaraViz resets a model with its own Scenario object as `scenario`
+            scenario = spec
+        if isinstance(scenario, str | Path):
             scenario = load_scenario(scenario)
+        if not isinstance(scenario, Scenario):
+            raise CasimError(
+                f"CentralAsia takes a casim scenario (a shipped name, a file or casim.Scenario), not a "
+                f"{type(scenario).__name__}; in Mesa 3.5's SolaraViz give it as model_params={{'spec': ...}}"
+            )
         values = {**(values or {}), **keyword_paths(scenario, kwargs)}
         self.spec = scenario
         self.parameter_space = scenario.space
