@@ -120,6 +120,35 @@ def test_run_seeds_do_not_depend_on_how_runs_are_chunked():
     assert seeding.run_seed(77, 3) == ((int(hi) & 0x7FFFFFFF) << 32 | int(lo))
 
 
+def _spawned_child_seed(base: int, index: int) -> int:
+    """A run's seed straight from numpy: the child ``SeedSequence(base).spawn`` gives as number ``index``, 63 bits."""
+    hi, lo = np.random.SeedSequence(base, spawn_key=(index,)).generate_state(2, np.uint32)
+    return (int(hi) & 0x7FFFFFFF) << 32 | int(lo)
+
+
+@pytest.mark.parametrize(
+    "base", [0, 1, 7, 2**32 - 1, 2**32, 2**63 - 1, 2**64 + 3, 2**127, 2**128 + 1, 2**200 + 17, 12345678901234567890]
+)
+@pytest.mark.parametrize("start", [0, 5, 2**32 - 3])
+def test_vectorised_run_seeds_equal_numpy_spawned_seeds_including_edge_values(base, start):
+    """Bases of one to seven 32-bit words, and runs whose index needs a second word (beyond 2**32)."""
+    expected = [_spawned_child_seed(base, i) for i in range(start, start + 6)]
+    assert seeding.run_seeds(base, 6, start).tolist() == expected
+
+
+def test_vectorised_run_seeds_equal_numpy_spawned_seeds_for_many_random_bases():
+    rng = np.random.default_rng(np.random.SeedSequence(2026))
+    for base, start in zip(rng.integers(0, 2**63, 40).tolist(), rng.integers(0, 10**6, 40).tolist()):
+        fast = seeding.run_seeds(base, 300, start)
+        assert fast.dtype == np.int64
+        assert fast.tolist() == [_spawned_child_seed(base, i) for i in range(start, start + 300)]
+
+
+def test_run_seeds_refuse_a_negative_base_as_numpy_does():
+    with pytest.raises(ValueError, match="non-negative"):
+        seeding.run_seeds(-1, 3)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 2**63 - 1, 20230101])
 def test_fast_pcg64_states_equal_numpy(seed):
     assert seeding.pcg64_states([seed])[0] == np.random.PCG64(seed).state

@@ -33,8 +33,33 @@ def run_seed(base: int, index: int) -> int:
 
 
 def run_seeds(base: int, n: int, start: int = 0) -> np.ndarray:
-    """Seeds of runs ``start .. start + n - 1`` (int64)."""
-    return np.array([run_seed(base, i) for i in range(start, start + n)], dtype=np.int64)
+    """Seeds of runs ``start .. start + n - 1`` (int64), each equal to ``run_seed(base, index)``.
+
+    Computed for all runs at once: the base seed's part of SeedSequence's entropy
+    pool is the same for every run, so only the mixing of each run's spawn key
+    is done per run, vectorised (tests check equality with ``run_seed``).
+    """
+    base = int(np.random.SeedSequence(base).entropy)  # numpy's own checks: a negative seed is an error
+    index = np.arange(start, start + n, dtype=np.uint64)
+    out = np.empty(n, np.int64)
+    wide = index >= np.uint64(1 << 32)  # a spawn key of two words: beyond any real run count, done one by one
+    for i in np.flatnonzero(wide):
+        out[i] = run_seed(base, int(index[i]))
+    narrow = ~wide
+    words = [np.full(1, w, np.uint32) for w in _uint32_words(base)]
+    words += [np.zeros(1, np.uint32)] * (4 - len(words))  # SeedSequence pads the run entropy when a spawn key follows
+    hi, lo = _generate(_mix_pool([*words, index[narrow].astype(np.uint32)]), 2)
+    out[narrow] = ((hi.astype(np.int64) & 0x7FFFFFFF) << 32) | lo.astype(np.int64)
+    return out
+
+
+def _uint32_words(x: int) -> list[int]:
+    """An integer as SeedSequence reads it: little-endian 32-bit words, ``[0]`` for zero."""
+    words = []
+    while x:
+        words.append(x & 0xFFFFFFFF)
+        x >>= 32
+    return words or [0]
 
 
 # -- fast generator states ---------------------------------------------------
@@ -53,12 +78,8 @@ _PCG_MULT = (2549297995355413924 << 64) + 4865540595714422341
 _MASK128 = (1 << 128) - 1
 
 
-def _seed_sequence_words(seeds: np.ndarray) -> np.ndarray:
-    """``SeedSequence(seed).generate_state(4, uint64)`` for each non-negative seed < 2**64."""
-    s = np.asarray(seeds).astype(np.uint64)
-    n = len(s)
-    zero = np.zeros(n, np.uint32)
-    entropy = [(s & np.uint64(0xFFFFFFFF)).astype(np.uint32), (s >> np.uint64(32)).astype(np.uint32), zero, zero]
+def _mix_pool(entropy: list[np.ndarray]) -> list[np.ndarray]:
+    """SeedSequence's entropy pool (4 uint32 words) from its assembled entropy words, each an array over seeds."""
     h = _INIT_A
 
     def hashmix(v):
@@ -73,18 +94,36 @@ def _seed_sequence_words(seeds: np.ndarray) -> np.ndarray:
         return r ^ (r >> np.uint32(16))
 
     with np.errstate(over="ignore"):
-        pool = [hashmix(w) for w in entropy]
+        pool = [hashmix(w) for w in entropy[:4]]
         for src in range(4):
             for dst in range(4):
                 if src != dst:
                     pool[dst] = mix(pool[dst], hashmix(pool[src]))
-        hb = _INIT_B
-        words = []
-        for i in range(8):
+        for word in entropy[4:]:
+            for dst in range(4):
+                pool[dst] = mix(pool[dst], hashmix(word))
+    return pool
+
+
+def _generate(pool: list[np.ndarray], n_words: int) -> list[np.ndarray]:
+    """``generate_state(n_words, uint32)`` from an entropy pool."""
+    hb = _INIT_B
+    words = []
+    with np.errstate(over="ignore"):
+        for i in range(n_words):
             v = pool[i % 4] ^ hb
             hb = np.uint32(hb * _MULT_B)
             v = v * hb
             words.append(v ^ (v >> np.uint32(16)))
+    return words
+
+
+def _seed_sequence_words(seeds: np.ndarray) -> np.ndarray:
+    """``SeedSequence(seed).generate_state(4, uint64)`` for each non-negative seed < 2**64."""
+    s = np.asarray(seeds).astype(np.uint64)
+    zero = np.zeros(len(s), np.uint32)
+    entropy = [(s & np.uint64(0xFFFFFFFF)).astype(np.uint32), (s >> np.uint64(32)).astype(np.uint32), zero, zero]
+    words = _generate(_mix_pool(entropy), 8)
     return np.ascontiguousarray(np.stack(words, 1)).view(np.uint64)
 
 
