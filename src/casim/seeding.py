@@ -39,7 +39,8 @@ def run_seeds(base: int, n: int, start: int = 0) -> np.ndarray:
     pool is the same for every run, so only the mixing of each run's spawn key
     is done per run, vectorised (tests check equality with ``run_seed``).
     """
-    base = int(np.random.SeedSequence(base).entropy)  # numpy's own checks: a negative seed is an error
+    np.random.SeedSequence(base)  # numpy's own checks: a negative seed is an error
+    base = int(base)
     index = np.arange(start, start + n, dtype=np.uint64)
     out = np.empty(n, np.int64)
     wide = index >= np.uint64(1 << 32)  # a spawn key of two words: beyond any real run count, done one by one
