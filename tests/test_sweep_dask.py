@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 
 import pandas as pd
 import pytest
-from helpers import ROOT
+from helpers import ROOT, one_line_error
 
 import casim
 from casim.cli import main
@@ -114,3 +116,130 @@ def test_a_malformed_scheduler_address_is_refused_before_any_client_is_made(tmp_
     assert code == 2
     assert len(err) == 1 and err[0].startswith(f"casim: error: not a Dask scheduler address: {address!r}")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture
+def peer():
+    """A loopback TCP server that accepts connections and then says nothing, or sends bytes that are not Dask's."""
+    servers = []
+
+    def start(sends: bytes | None) -> str:
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        servers.append(srv)
+
+        def serve() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    conn, _ = srv.accept()
+                    servers.append(conn)
+                    if sends is not None:
+                        conn.sendall(sends)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def sweep_in_a_thread(args: list[str], capsys) -> tuple[int | None, str]:
+    """Run ``casim ARGS`` in a thread; a hang fails the test (the thread is left) instead of stopping the suite."""
+    code: list[int] = []
+    thread = threading.Thread(target=lambda: code.append(main(args)), daemon=True)
+    thread.start()
+    thread.join(120)  # far beyond the 1 s timeout set below: only a hang reaches it
+    return (code[0] if code else None), capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "sends, words",
+    [(None, "it did not answer within 1 s"), (bytes(range(256)) * 64, "the peer does not speak Dask's protocol")],
+    ids=["silent", "garbage"],
+)
+def test_a_peer_that_is_not_a_scheduler_is_a_one_line_error_and_leaves_no_store(
+    tmp_path, capsys, monkeypatch, peer, sends, words
+):
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")
+    address = peer(sends)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    code, err = sweep_in_a_thread(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", address], capsys)
+    assert code is not None, "the sweep hung on a peer that is not a Dask scheduler"
+    line = one_line_error(code, err)
+    assert line.startswith(f"casim: error: cannot reach the Dask scheduler at {address}: {words}")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_tls_address_without_dasks_tls_configuration_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    import dask
+
+    def no_client(*args, **kwargs):
+        raise AssertionError("a Client was made without TLS configuration")
+
+    monkeypatch.setattr(distributed, "Client", no_client)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    with dask.config.set({"distributed.comm.tls.ca-file": None, "distributed.comm.tls.client.cert": None}):
+        code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", "tls://127.0.0.1:8786"])
+    line = one_line_error(code, capsys.readouterr().err)
+    assert "uses TLS, and Dask has no TLS configuration" in line
+    assert "DASK_DISTRIBUTED__COMM__TLS__CA_FILE" in line and "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_tls_configuration_naming_a_missing_file_is_a_one_line_error(tmp_path, capsys):
+    import dask
+
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    missing = tmp_path / "no-such-ca.pem"
+    with dask.config.set(
+        {"distributed.comm.tls.ca-file": str(missing), "distributed.comm.tls.client.cert": str(missing)}
+    ):
+        code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", "tls://127.0.0.1:8786"])
+    line = one_line_error(code, capsys.readouterr().err)
+    assert "Dask's TLS configuration cannot be used (No such file or directory)" in line and str(missing) in line
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_a_tls_scheduler_works_through_dasks_environment_variables(tmp_path, monkeypatch):
+    import dask
+    from distributed.security import Security
+
+    pytest.importorskip("cryptography")  # Security.temporary makes a self-signed certificate with it
+    security = Security.temporary()
+    (tmp_path / "cert.pem").write_text(security.tls_ca_file)
+    (tmp_path / "key.pem").write_text(security.tls_client_key)
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CA_FILE", str(tmp_path / "cert.pem"))
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT", str(tmp_path / "cert.pem"))
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY", str(tmp_path / "key.pem"))
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
+    casim.run_sweep(path, out=tmp_path / "serial")
+    dask.config.refresh()
+    try:
+        with distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            protocol="tls",
+            security=security,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster:
+            assert cluster.scheduler_address.startswith("tls://")
+            assert (
+                main(["sweep", str(path), "--out", str(tmp_path / "tls"), "--scheduler", cluster.scheduler_address])
+                == 0
+            )
+    finally:
+        monkeypatch.undo()
+        dask.config.refresh()
+    pd.testing.assert_frame_equal(
+        casim.read_results(tmp_path / "serial"), casim.read_results(tmp_path / "tls"), check_exact=True
+    )

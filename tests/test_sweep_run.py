@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT
+from helpers import ROOT, one_line_error
 
 import casim
 from casim import api, seeding
@@ -486,3 +486,23 @@ def test_casim_sweep_is_the_subpackage_and_run_sweep_the_function():
     assert casim.sweep.store is stores
     assert not callable(casim.sweep)
     assert casim.run_sweep is casim.sweep.run_sweep
+
+
+def test_a_table_too_big_for_memory_is_refused_before_any_run_is_seeded(tmp_path, capsys, monkeypatch):
+    sc = load_scenario(BASELINE)
+    rows = len(sc.dates()) * len(sc.states)  # per replicate
+    need = rows * (44 + 16 * len(sc.powers))  # bytes per replicate: the table's row and the trajectories'
+    seeded = []
+    real_seeds = api.run_seeds
+    monkeypatch.setattr(api, "run_seeds", lambda *a: seeded.append(a) or real_seeds(*a))
+    out = tmp_path / "r"
+    code = main(["run", str(BASELINE), "--replicates", "1000000000", "--out", str(out)])  # the machine's own memory
+    line = one_line_error(code, capsys.readouterr().err)
+    assert f"1,000,000,000 replicates of {sc.name} make a table of {1_000_000_000 * rows:,} rows" in line
+    assert "casim sweep with 'keep: {dates: [...]}'" in line
+    assert not seeded and not out.exists()
+    monkeypatch.setattr(api, "available_memory", lambda: 10 * need)  # room for 10 replicates, not 11
+    with pytest.raises(CasimError, match=f"11 replicates of {sc.name} make a table of {11 * rows:,} rows"):
+        api.run(sc, replicates=11)
+    assert not seeded
+    assert len(api.run(sc, replicates=10)) == 10 * rows

@@ -34,7 +34,7 @@ def cli_error(capsys, path: Path, *extra: str) -> str:
 
 
 def test_example_sweeps_validate_and_plan_their_designs():
-    assert {p.name for p in EXAMPLES} >= {"sanctions_economy_grid.yaml", "levers_sobol.yaml"}
+    assert {p.name for p in EXAMPLES} >= {"china_trade_grid.yaml", "levers_sobol.yaml"}
     methods = set()
     for path in EXAMPLES:
         sw = load_sweep(path)

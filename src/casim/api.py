@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,6 +108,39 @@ def replicate_seeds(
     return n, s, run_seeds(s, n)
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (/proc/meminfo MemAvailable, else the free physical pages), or
+    None where neither is known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_table_fits(scenario: Scenario, replicates: int) -> None:
+    """Refuse, before any run is seeded, a table that cannot fit in the memory available.
+
+    A row of the table takes 44 + 8 x powers bytes (seven index columns, the
+    shares and hedging), and the trajectories it is made from 8 x powers more.
+    """
+    rows = replicates * len(scenario.dates()) * len(scenario.states)
+    need = rows * (44 + 16 * len(scenario.powers))
+    have = available_memory()
+    if have is not None and need > have:
+        raise CasimError(
+            f"{replicates:,} replicates of {scenario.name} make a table of {rows:,} rows, about {need / 1e9:,.1f} GB, "
+            f"and {have / 1e9:,.1f} GB of memory is available; run fewer replicates, or run them as a sweep that keeps "
+            "summaries: casim sweep with 'keep: {dates: [...]}' and 'replicates: N' (docs/sweeps.md)"
+        )
+
+
 def run(
     scenario: Scenario | str | Path,
     replicates: int | None = None,
@@ -117,6 +151,7 @@ def run(
     """Run a scenario's replicates; returns the tidy table (``df.attrs['manifest']`` holds provenance)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_table_fits(scenario, scenario.replicates if replicates is None else int(replicates))
     replicates, seed, seeds = replicate_seeds(scenario, replicates, seed)
     scenario = scenario.with_values(replicates=replicates, seed=seed)
     started = time.time()

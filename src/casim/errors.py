@@ -5,6 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# characters that end a line (str.splitlines), shown escaped: a file name or a value holding one stays on one line
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
 
 class CasimError(Exception):
     """Bad input or an impossible request. ``str(err)`` is the whole one-line message."""
@@ -13,7 +16,7 @@ class CasimError(Exception):
 
     def __init__(self, message: str, *, where: str | None = None):
         self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__((f"{where}: {message}" if where else message).translate(_LINE_BREAKS))
 
 
 def nearest(word: str, valid: Iterable[str], n: int = 3) -> list[str]:

@@ -10,7 +10,8 @@ schema), :mod:`~casim.sweep.parameters` (swept parameters),
 :mod:`~casim.sweep.plan` (chunks and their jobs), :mod:`~casim.sweep.jobs`
 (the work of one chunk), :mod:`~casim.sweep.manifest` (a new store's
 manifest), :mod:`~casim.sweep.resume` (the resume check),
-:mod:`~casim.sweep.store` (the store on disk), :mod:`~casim.sweep.executors`
+:mod:`~casim.sweep.store` (the store on disk), :mod:`~casim.sweep.checksums`
+(each chunk's recorded size and SHA-256), :mod:`~casim.sweep.executors`
 (local processes and Dask) and :mod:`~casim.sweep.runner` (running it all).
 """
 

@@ -25,19 +25,16 @@ from ..errors import CasimError
 from ..scenario import Scenario
 from .parameters import Param, Target, canonical, check_value, parse_param, unknown_parameter
 
+MAX_CSV_BYTES = 256 * 2**20  # a million design points of a dozen parameters fit in well under this
+
 
 def read_design_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    """The design file as a table of text cells, and the SHA-256 of its bytes."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CasimError("design file not found", where=str(path)) from None
-    except OSError as e:
-        raise CasimError(f"cannot read design file ({e.strerror or e})", where=str(path)) from None
+    """The design file as a table of text cells, and the SHA-256 of its bytes (a regular file, at most 256 MB)."""
+    data = yamlfile.read_bytes(path, limit=MAX_CSV_BYTES, what="design file")
     try:
         df = pd.read_csv(io.BytesIO(data), dtype=object, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise CasimError(f"not a readable CSV design: {str(e).splitlines()[0]}", where=str(path)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
+        raise CasimError(f"not a readable CSV design: {' '.join(str(e).split())}", where=str(path)) from None
     if df.empty or not len(df.columns):
         raise CasimError(
             "the design file has no rows; write a header of parameter paths and one row per design point",
@@ -53,7 +50,7 @@ def _cell(text: str, path: str, t: Target, scenario: Scenario, where: str):
     if t.kind == "list":
         try:
             v = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             raise CasimError(
                 f"{path}: {text!r} is not a YAML list of power names, e.g. [russia, china]", where=where
             ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ from ..errors import CasimError
 EXECUTORS = ("local", "dask")
 SCHEDULER_TIMEOUT = "10s"
 RECOUNT_S = 2.0  # how often a Dask cluster's thread count is re-read while a sweep runs
+PARENT_POLL_S = 1.0  # how often a local worker without a parent sentinel checks that its parent lives
 
 
 @dataclass
@@ -46,8 +48,28 @@ def _ready() -> bool:
 
 
 def _quiet_worker() -> None:
-    """Local workers ignore Ctrl-C: the parent stops the sweep and decides what to keep."""
+    """Local workers ignore Ctrl-C and SIGTERM (the parent stops the sweep and decides what to keep) and die with
+    the parent: a killed sweep leaves no worker, and so no forkserver (it stays while any of its children does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    threading.Thread(target=_die_with, args=(parent,), name="casim-parent-watch", daemon=True).start()
+
+
+def _die_with(parent) -> None:
+    """Exit this worker as soon as its parent (the sweep's process) is gone.
+
+    ``parent.sentinel`` is a pipe end that the parent holds open (with spawn and
+    forkserver alike), so waiting on it wakes at the parent's death however it
+    died; without one (fork), the parent pid is polled.
+    """
+    if parent is not None and parent.sentinel is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+    else:
+        ppid = os.getppid()
+        while os.getppid() == ppid:
+            time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _context():
@@ -170,6 +192,78 @@ def check_scheduler(address: str) -> None:
         ) from None
 
 
+def _security(address: str):
+    """Dask's security settings from its own configuration; a ``tls://`` address without them is refused."""
+    from distributed.security import Security
+
+    try:
+        security = Security()
+        context = security.get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError) as e:  # a certificate file missing, unreadable or not a certificate
+        import dask
+
+        keys = ("ca-file", "client.cert", "client.key")
+        named = ", ".join(f"{k} = {v}" for k in keys if (v := dask.config.get(f"distributed.comm.tls.{k}", None)))
+        reason = (e.strerror if isinstance(e, OSError) else None) or e
+        raise CasimError(f"Dask's TLS configuration cannot be used ({reason}): check its files ({named})") from None
+    if address.startswith("tls://") and context is None:
+        raise CasimError(
+            f"the scheduler {address} uses TLS, and Dask has no TLS configuration: set "
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and "
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (or distributed.comm.tls in a Dask config file; docs/sweeps.md)"
+        )
+    return security
+
+
+def probe_scheduler(address: str, security, timeout: float) -> None:
+    """Ask the peer at ``address`` who it is, all within ``timeout`` seconds; anything but a Dask scheduler answering
+    in time is a CasimError.
+
+    distributed's ``Client(timeout=...)`` bounds the TCP connection but not the
+    handshake after it, so a peer that accepts and never speaks would hang it,
+    and one that sends other bytes makes it raise whatever decoding them does.
+    The probe runs on its own event loop in its own thread (a caller may be
+    inside one, e.g. Jupyter), and the caller waits for it no longer than the timeout.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> object:
+        comm = await connect(address, timeout=timeout, **security.get_connection_args("client"))
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    answer: list = []
+
+    def run() -> None:
+        try:
+            answer.append(asyncio.run(asyncio.wait_for(ask(), timeout)))
+        except BaseException as e:  # every failure of the probe is reported to the caller
+            answer.append(e)
+
+    thread = threading.Thread(target=run, name="casim-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if not answer or isinstance(answer[0], TimeoutError):
+        raise CasimError(
+            f"cannot reach the Dask scheduler at {address}: it did not answer within {timeout:g} s "
+            "(is the address right, and is it a Dask scheduler?)"
+        )
+    got = answer[0]
+    if isinstance(got, BaseException):
+        reason = str(got).strip().splitlines()[0] if str(got).strip() else got.__class__.__name__
+        if isinstance(got, MemoryError | ValueError | TypeError | KeyError):  # bytes that are not Dask's protocol
+            reason = f"the peer does not speak Dask's protocol (its bytes do not decode: {got.__class__.__name__})"
+        raise CasimError(f"cannot reach the Dask scheduler at {address}: {reason}")
+    if not isinstance(got, dict) or got.get("type") != "Scheduler":
+        kind = got.get("type") if isinstance(got, dict) else type(got).__name__
+        raise CasimError(f"cannot use {address}: it answers as {kind!r}, not as a Dask scheduler")
+
+
 @contextmanager
 def _sigint_ignored():
     """Ignore Ctrl-C while worker processes start, so they inherit the ignored disposition (the parent handles it)."""
@@ -191,9 +285,13 @@ def _dask(workers: int, scheduler: str | None, window: int | None):
     cluster = None
     t0 = time.perf_counter()
     if scheduler:
+        from dask.utils import parse_timedelta
+
         check_scheduler(scheduler)
+        security = _security(scheduler)
+        probe_scheduler(scheduler, security, float(parse_timedelta(SCHEDULER_TIMEOUT, default="seconds")))
         try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False, security=security)
         except (OSError, TimeoutError, ValueError, TypeError) as e:
             reason = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
             raise CasimError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from None

@@ -61,6 +61,7 @@ def new_manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) 
             "count": plan.n_chunks,
             "folder": stores.CHUNKS,
             "pattern": "part-NNNNNN.parquet",
+            "checksums": stores.LEDGER,  # one JSON line per chunk written: {"chunk", "bytes", "sha256"}
         },
         "columns": {
             "core": list(results.CORE_COLUMNS) + list(sweep.scenario.powers) + ["hedging"],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import api
+from .. import api, folders
 from ..errors import CasimError
 from . import design as designs
 from .jobs import ChunkJob, Group, payload, payload_key
@@ -35,8 +35,8 @@ def default_chunk(runs: int) -> int:
 
 
 def default_out(sweep: Sweep) -> Path:
-    """Where a sweep is stored when no folder is given: ``results/sweeps/<name>``."""
-    return DEFAULT_ROOT / sweep.name
+    """Where a sweep is stored when no folder is given: ``results/sweeps/<name made safe>`` (casim.folders.slug)."""
+    return DEFAULT_ROOT / folders.slug(sweep.name)
 
 
 class Plan:

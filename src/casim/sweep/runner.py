@@ -7,18 +7,23 @@ the resume check in :mod:`casim.sweep.resume` and the executors in
 design point ``i // replicates``; its seed is ``casim.seeding.run_seed(seed, i)``.
 Chunk ``k`` holds runs ``k * chunk .. (k + 1) * chunk - 1`` whatever executes
 it, so a sweep's results are the same bit for bit run serially, on local
-processes, on Dask, or killed and resumed.
+processes, on Dask, or killed and resumed. One sweep at a time writes a store
+(the folder's lock); SIGTERM stops a sweep as Ctrl-C does (exit 143, not 130).
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CasimError
+from ..folders import writer_lock
 from . import design as designs
 from . import store as stores
 from .executors import open_pool
@@ -29,14 +34,42 @@ from .resume import check_resumable
 from .spec import Sweep, to_sweep
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread while a sweep runs so that it stops as it does on Ctrl-C."""
+
+
 class SweepInterrupted(CasimError):
-    """A sweep stopped by Ctrl-C; the store holds every chunk finished so far, and ``command`` resumes it."""
+    """A sweep stopped by Ctrl-C or SIGTERM; the store holds every chunk finished so far, and ``command`` resumes it.
+
+    ``exit_code`` is 128 + the signal's number: 130 for Ctrl-C (SIGINT), 143 for SIGTERM.
+    """
 
     exit_code = 130
 
-    def __init__(self, out: Path, done: int, total: int, command: str):
+    def __init__(self, out: Path, done: int, total: int, command: str, signum: int = signal.SIGINT):
         self.out, self.done, self.total, self.command = out, done, total, command
-        super().__init__(f"interrupted with {done} of {total} chunks stored in {out}; resume with: {command}")
+        self.signal = signal.Signals(signum).name
+        self.exit_code = 128 + int(signum)
+        word = "terminated" if signum == signal.SIGTERM else "interrupted"
+        super().__init__(f"{word} with {done} of {total} chunks stored in {out}; resume with: {command}")
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a sweep runs in the main thread, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) instead of
+    killing the process unrecorded; a handler someone else installed is left alone."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    old = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 @dataclass(frozen=True)
@@ -89,8 +122,10 @@ def run_sweep(
     ``mesa``. With ``resume`` only the missing chunks run. ``progress(n)`` is
     called with the runs of each finished chunk; ``on_start(info)`` once the
     workers are up, with :func:`plan_info`'s facts plus ``pool``, ``done``
-    (chunks already stored) and ``runs_todo``. Ctrl-C raises
+    (chunks already stored), ``damaged`` (chunk files that failed their
+    checksum and run again) and ``runs_todo``. Ctrl-C or SIGTERM raises
     :class:`SweepInterrupted` after storing the chunks already finished.
+    Another process writing ``out`` at the same time is a CasimError.
     """
     spec = to_sweep(spec)
     out = Path(out) if out is not None else default_out(spec)
@@ -106,65 +141,72 @@ def run_sweep(
         spec.source, out, workers=workers, executor=executor if isinstance(executor, str) else None, scheduler=scheduler
     )
 
-    with open_pool(executor, workers, scheduler, window) as pool:
-        if old is None:
+    with (
+        sigterm_as_interrupt(),
+        open_pool(executor, workers, scheduler, window) as pool,
+        writer_lock(out, "the sweep store"),
+    ):
+        # again under the lock: another sweep may have started a store here since the first look
+        if stores.existing(out, resume) is None:
             store = stores.create(out, fresh, frame)
         else:
             store = stores.open_existing(out)
             store.clean()
         del frame
-        done = store.done()
-        todo = [i for i in range(plan.n_chunks) if i not in done]
-        before = len(done)
+        check = store.check()
+        check.refuse_strays(store)
+        stored = set(check.good)  # damaged chunks are run again, like missing ones
+        todo = [i for i in range(plan.n_chunks) if i not in stored]
+        before = len(stored)
         session = {
             "started": time.time(),
             "pool": pool.label,
             "worker_start_s": round(pool.startup, 6),
             "engine": engine,
             "chunks_before": before,
+            "chunks_damaged": sorted(check.damaged),
         }
         store.manifest["sessions"].append(session)
-        store.save_manifest()
-        if on_start is not None:
-            info = plan_facts(spec, design, plan, out)
-            info.update(
-                pool=pool.label, done=before, runs_todo=sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo)
-            )
-            on_start(info)
         started = time.perf_counter()
         ran, runs_ran = 0, 0
 
         def finished(i: int, data: bytes) -> None:
             nonlocal ran, runs_ran
             store.write_chunk(i, data)
+            stored.add(i)
             lo, hi = plan.bounds(i)
             ran += 1
             runs_ran += hi - lo
             if progress is not None:
                 progress(hi - lo)
 
-        try:
+        try:  # from here a Ctrl-C or SIGTERM closes the session as interrupted
+            store.save_manifest()
+            if on_start is not None:
+                info = plan_facts(spec, design, plan, out)
+                info.update(
+                    pool=pool.label,
+                    done=before,
+                    damaged=len(check.damaged),
+                    runs_todo=sum(plan.bounds(i)[1] - plan.bounds(i)[0] for i in todo),
+                )
+                on_start(info)
             if pool.executor is None:
                 for i in todo:
                     finished(i, run_chunk(plan.job(i)))
             else:
                 _run_pool(pool, plan, todo, finished)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
+            signum = signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT
+            session["signal"] = signal.Signals(signum).name
             _close_session(store, session, ran, runs_ran, started, "interrupted")
-            raise SweepInterrupted(out, before + ran, plan.n_chunks, command) from None
+            raise SweepInterrupted(out, before + ran, plan.n_chunks, command, signum) from None
         except BaseException:
             _close_session(store, session, ran, runs_ran, started, "failed")
             raise
         seconds = time.perf_counter() - started
-        complete = len(store.done()) == plan.n_chunks
+        complete = len(stored) == plan.n_chunks
         _close_session(store, session, ran, runs_ran, started, "complete" if complete else "incomplete")
-        if complete:
-            store.manifest["status"] = "complete"
-            store.manifest["timing"]["finished"] = time.time()
-            store.manifest["timing"]["seconds"] = round(
-                sum(s.get("seconds") or 0 for s in store.manifest["sessions"]), 6
-            )
-            store.save_manifest()
     return Outcome(
         out, plan.runs, plan.n_chunks, before, ran, runs_ran, seconds, pool.label, pool.startup, store.manifest
     )
@@ -177,6 +219,10 @@ def _close_session(store: stores.Store, session: dict, ran: int, runs: int, star
     )
     if status != "complete":
         store.manifest["status"] = "incomplete"
+    else:  # the session and the store's status in one write: a signal cannot land between them
+        store.manifest["status"] = "complete"
+        store.manifest["timing"]["finished"] = time.time()
+        store.manifest["timing"]["seconds"] = round(sum(s.get("seconds") or 0 for s in store.manifest["sessions"]), 6)
     try:
         store.save_manifest()
     except CasimError:

@@ -13,7 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from ..columns import NAME_RULE, name_problem
 from ..errors import CasimError
+from ..scenario import top_keys
 from ..strictfile import StrictModel, first_error
 
 SCHEMA_VERSION = 1
@@ -59,7 +61,7 @@ class SweepFile(StrictModel):
     """The schema of a casim sweep file."""
 
     schema_: Literal[1] = Field(alias="schema", description="schema version; 1")
-    name: str | None = Field(default=None, description="default: the file's stem")
+    name: str | None = Field(default=None, description=f"default: the file's stem; {NAME_RULE}")
     description: str = ""
     scenario: str = Field(description="the scenario file the sweep starts from (relative to the sweep file)")
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides of the scenario, as --set")
@@ -74,6 +76,14 @@ class SweepFile(StrictModel):
         int | None, Field(ge=1, le=MAX_CHUNK_RUNS, description="runs per stored chunk (default: from the run count)")
     ] = None
 
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, v):
+        bad = None if v is None else name_problem(v)
+        if bad:
+            raise ValueError(bad)
+        return v
+
     @field_validator("schema_", mode="before")
     @classmethod
     def _not_bool(cls, v):
@@ -82,6 +92,30 @@ class SweepFile(StrictModel):
         return v
 
 
+# sections only a scenario file has: a file with them and no 'scenario' is a scenario file given to `casim sweep`
+SCENARIO_KEYS = ("powers", "shocks", "states", "region", "model", "start", "end", "extends")
+
+
+def json_schema() -> dict:
+    """JSON Schema of sweep files, for editors (``casim schema --sweep``)."""
+    schema = SweepFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "casim sweep"
+    return schema
+
+
 def schema_error(err: ValidationError, origins: dict, source: str) -> CasimError:
-    """A sweep file's failed validation as one line naming the file, the line and the key."""
+    """A sweep file's failed validation as one line naming the file, the line and the key.
+
+    A scenario file given as a sweep file is named as one, with the commands that take it.
+    """
+    keys = top_keys(err)
+    found = [k for k in SCENARIO_KEYS if k in keys]
+    if "scenario" not in keys and found:
+        return CasimError(
+            f"this is a scenario file (it has {', '.join(map(repr, found))} and no 'scenario'), not a sweep file: "
+            f"run it with `casim run {source}`, or sweep it from a sweep file that names it in 'scenario:' "
+            "(`casim schema --sweep` prints the keys of one)",
+            where=source,
+        )
     return first_error(err, origins, source, root=SweepFile, reads=f"sweep schema {SCHEMA_VERSION}")

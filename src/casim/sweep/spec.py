@@ -72,7 +72,7 @@ def load_sweep(path: str | Path) -> Sweep:
     """Load and validate a sweep file (its scenario path is relative to the file)."""
     path = Path(path)
     doc = yamlfile.read(path, what="a sweep file (schema, scenario, parameters, design)")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = doc.sha256  # of the bytes parsed: the file is not read a second time
     return resolve_sweep(doc.data, doc.origins, source=str(path), base_dir=path.parent, source_hash=digest)
 
 

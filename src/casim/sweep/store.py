@@ -1,12 +1,18 @@
-"""The sweep store: a folder with ``manifest.json``, ``design.parquet`` and ``chunks/part-NNNNNN.parquet``.
+"""The sweep store: ``manifest.json``, ``design.parquet``, ``chunks.jsonl`` and ``chunks/part-NNNNNN.parquet``.
 
 Chunks are written as they finish, each through a temporary file that reaches
-the disk and is then renamed into place (:func:`casim.results.atomic_write`),
-so a chunk is complete if and only if its final file exists; a killed sweep
-loses at most the chunks in flight. ``chunks/`` is a Parquet dataset that
-pandas and pyarrow read directly (temporary files start with a dot, which
-both ignore). The manifest records the provenance and the sweep file's hash,
-which ``--resume`` checks before it runs what is missing.
+the disk and is then renamed into place (:func:`casim.results.atomic_write`);
+just before the rename a line of ``chunks.jsonl`` records the chunk's index,
+size and SHA-256 (hashed from the bytes in memory). A chunk counts as
+stored only if its file exists and matches its record, so a killed sweep loses
+at most the chunks in flight, and a chunk truncated, emptied or altered later
+is found (:meth:`Store.check`): ``--resume`` recomputes it and reading the
+store refuses it. A file in ``chunks/`` that is not a chunk of the design is
+refused by both. ``chunks/`` is a Parquet dataset that pandas and pyarrow read
+directly (temporary files start with a dot, which both ignore). The manifest
+records the provenance and the sweep file's hash, which ``--resume`` checks
+before it runs what is missing; one writer at a time holds the folder's lock
+(:func:`casim.folders.writer_lock`, taken by the runner).
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ import pandas as pd
 from ..errors import CasimError
 from ..measures import dominant
 from ..results import atomic_write
+from . import checksums
 
 FORMAT = "casim-sweep-store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks.jsonl records each chunk's size and SHA-256
 CHUNKS = "chunks"
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
+LEDGER = checksums.LEDGER
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 
 
@@ -107,6 +115,31 @@ def existing(out: Path, resume: bool) -> dict | None:
     return None
 
 
+@dataclass(frozen=True)
+class Check:
+    """What :meth:`Store.check` found in ``chunks/``, against ``chunks.jsonl`` and the design's chunk count.
+
+    ``good``: chunks whose file matches its record; ``damaged``: chunk files whose size or SHA-256 differs from
+    their record, or that have no record (each with the reason); ``strays``: files that are not chunks of this
+    design (another index, another name).
+    """
+
+    good: frozenset[int]
+    damaged: dict[int, str]
+    strays: tuple[str, ...]
+
+    def refuse_strays(self, store: Store) -> None:
+        """A store whose chunk files do not match its design is refused: the extra files would be read as runs."""
+        if self.strays:
+            shown = ", ".join(self.strays[:3]) + (f" and {len(self.strays) - 3:,} more" if len(self.strays) > 3 else "")
+            last = chunk_name(store.n_chunks - 1)
+            raise CasimError(
+                f"chunks/ holds {len(self.strays):,} file(s) that are not chunks of this sweep ({shown}); its design "
+                f"has {store.n_chunks:,} chunk(s), {chunk_name(0)} to {last}: move the others out of the store",
+                where=str(store.root),
+            )
+
+
 @dataclass
 class Store:
     """An open sweep store folder."""
@@ -122,26 +155,53 @@ class Store:
     def n_chunks(self) -> int:
         return int(self.manifest["chunks"]["count"])
 
-    def done(self) -> set[int]:
-        """Indices of the complete chunks (those whose final file exists)."""
-        out = set()
-        for name in os.listdir(self.chunks_dir):
+    def check(self) -> Check:
+        """Compare every file in ``chunks/`` with its record (size, then SHA-256) and with the design's chunk count."""
+        records = checksums.read_records(self.root)
+        legacy = self.manifest["store"].get("version") == 1  # before chunks.jsonl: its chunks cannot be checked
+        good: set[int] = set()
+        damaged: dict[int, str] = {}
+        strays: list[str] = []
+        try:
+            names = sorted(n for n in os.listdir(self.chunks_dir) if not n.startswith("."))
+        except OSError as e:
+            raise CasimError(f"cannot read the chunks: {e.strerror or e}", where=str(self.chunks_dir)) from None
+        for name in names:
             m = _PART.match(name)
-            if m:
-                out.add(int(m.group(1)))
-        return out
+            index = int(m.group(1)) if m else -1
+            if not m or chunk_name(index) != name or index >= self.n_chunks:
+                strays.append(name)
+                continue
+            rec = records.get(index)
+            try:
+                why = None if rec is None and legacy else checksums.mismatch(self.chunks_dir / name, rec)
+            except OSError as e:
+                why = f"it cannot be read ({e.strerror or e})"
+            if why is None:
+                good.add(index)
+            else:
+                damaged[index] = why
+        return Check(frozenset(good), damaged, tuple(strays))
+
+    def done(self) -> set[int]:
+        """Indices of the complete chunks: their file exists and matches its record."""
+        return set(self.check().good)
 
     def files(self) -> list[Path]:
         """The complete chunk files, in chunk order."""
         return [self.chunks_dir / chunk_name(i) for i in sorted(self.done())]
 
     def write_chunk(self, index: int, data: bytes) -> Path:
-        """Write one chunk's Parquet bytes atomically (temp file, fsync, rename); a failed write leaves no file."""
+        """Write one chunk's Parquet bytes atomically: a temporary file, its size and SHA-256 recorded, fsync, rename.
+
+        A failed write leaves no file; a record without its file (a kill before the rename) is a chunk not stored.
+        """
         final = self.chunks_dir / chunk_name(index)
 
         def write(tmp: str) -> None:
             with open(tmp, "wb") as f:
                 _write_bytes(f, data)
+            checksums.append_record(self.root, index, data)  # before the rename: a chunk in place has its record
 
         try:
             atomic_write(final, write)
@@ -207,6 +267,10 @@ def open_existing(root: Path) -> Store:
         raise CasimError("not a sweep store (no sweep manifest.json here)", where=str(root))
     if not (Path(root) / CHUNKS).is_dir():
         raise CasimError("the sweep store has no chunks/ folder", where=str(root))
+    chunks = manifest.get("chunks")
+    count = chunks.get("count") if isinstance(chunks, dict) else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise CasimError("the manifest's chunks.count is not a whole number of at least 1", where=str(root))
     return Store(Path(root), manifest)
 
 
@@ -224,26 +288,42 @@ def resume_command(
     return shlex.join(cmd)
 
 
+def verified(store: Store, partial: bool = False) -> list[Path]:
+    """The chunk files of a store, each checked against its record; refuses strays, damage and (unless ``partial``)
+    missing chunks, naming the command that finishes the store."""
+    check = store.check()
+    check.refuse_strays(store)
+    cmd = resume_command(store.manifest.get("sweep", {}).get("file"), store.root)
+    if check.damaged:
+        index, why = min(check.damaged.items())
+        more = f" (and {len(check.damaged) - 1:,} more)" if len(check.damaged) > 1 else ""
+        raise CasimError(
+            f"chunk {chunk_name(index)}{more} is not the one the sweep wrote: {why}; recompute it with `{cmd}`",
+            where=str(store.root),
+        )
+    missing = store.n_chunks - len(check.good)
+    if missing and not partial:
+        raise CasimError(
+            f"the sweep is incomplete ({len(check.good)} of {store.n_chunks} chunks); "
+            f"finish it with `{cmd}` or read it with partial=True",
+            where=str(store.root),
+        )
+    if not check.good:
+        raise CasimError("the sweep store has no complete chunk yet", where=str(store.root))
+    return [store.chunks_dir / chunk_name(i) for i in sorted(check.good)]
+
+
 def read_store(root: str | Path, columns: list[str] | None = None, partial: bool = False) -> pd.DataFrame:
     """The results of a sweep store as one table, in run order.
 
-    An incomplete store is an error unless ``partial`` is true (then the
+    Every chunk file is checked against its recorded size and SHA-256 first;
+    a damaged chunk or a file that is not a chunk of the design is an error,
+    and so is an incomplete store unless ``partial`` is true (then the
     complete chunks are read).
     """
     import pyarrow.dataset as ds
 
-    store = open_existing(Path(root))
-    files = store.files()
-    missing = store.n_chunks - len(files)
-    if missing and not partial:
-        cmd = resume_command(store.manifest.get("sweep", {}).get("file"), store.root)
-        raise CasimError(
-            f"the sweep is incomplete ({len(files)} of {store.n_chunks} chunks); "
-            f"finish it with `{cmd}` or read it with partial=True",
-            where=str(store.root),
-        )
-    if not files:
-        raise CasimError("the sweep store has no complete chunk yet", where=str(store.root))
+    files = verified(open_existing(Path(root)), partial)
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=columns)
     return table.to_pandas()
 
@@ -251,7 +331,8 @@ def read_store(root: str | Path, columns: list[str] | None = None, partial: bool
 def summarise(root: str | Path) -> tuple[str, pd.DataFrame]:
     """Mean shares at the last kept date and how often each power is the dominant partner, per state.
 
-    Streams over the chunks (only the last date's rows of a few columns are read at a time).
+    Streams over the complete chunks, each checked first (only the last date's rows of a few columns are read at
+    a time).
     """
     import pyarrow.parquet as pq
 
@@ -265,7 +346,7 @@ def summarise(root: str | Path) -> tuple[str, pd.DataFrame]:
     sums: dict[str, np.ndarray] = {}
     wins: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
-    for f in store.files():
+    for f in verified(store, partial=True):
         t = pq.read_table(f, columns=["date", "state", *powers], filters=[("date", "=", last)]).to_pandas()
         shares = t[powers].to_numpy()
         winner, _ = dominant(shares)
