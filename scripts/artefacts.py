@@ -238,9 +238,19 @@ def static_terms_anchor_all(prm, masks):
     return out
 
 
+# Turkmenistan's stubbornness when issue 14 measured the anchor's 13.6 points; the calibration
+# run of 2026-12-01 pinned 0.426 in the baseline (docs/calibration_run/summary.json)
+ISSUE_TKM_STUBBORNNESS = 0.55
+
+
 def measure_anchor() -> dict:
-    """TKM's Turkey share in multipolar: declared vs Turkey's ties zeroed, the anchor's part; before and after."""
-    mp = load("multipolar")
+    """TKM's Turkey share in multipolar: declared vs Turkey's ties zeroed, the anchor's part; before and after.
+
+    Measured at the stubbornness the issue measured with (ISSUE_TKM_STUBBORNNESS), so the
+    "before" figures reproduce the issue's; ``shipped_*`` are the same with the baseline's value.
+    """
+    mp = load("multipolar", {"TKM.stubbornness": ISSUE_TKM_STUBBORNNESS})
+    shipped = load("multipolar")
     T, i = col(mp, "turkey"), row("TKM")
     zero = {f"turkey.exposure.{s}.{c}": 0.0 for s in STATES for c in mp.space.channels}
     prm, st = static_of(mp)
@@ -261,6 +271,8 @@ def measure_anchor() -> dict:
         "all_start": a0,
         "gulf": horizon(gulf)[:, col(gulf, "gulf")],
         "baseline_start": start(base),
+        "shipped_stubbornness": shipped.values["TKM.stubbornness"],
+        "shipped_declared_2030": horizon(shipped)[i, T],
     }
     with patched("static_terms", static_terms_anchor_all):
         before = start(mp)
@@ -278,7 +290,10 @@ def measure_anchor() -> dict:
 
 
 def show_anchor(m: dict) -> None:
-    print("\n3. TKM's Turkey share in multipolar (TKM stubbornness 0.55); fixed: the anchor balances the poles")
+    print(
+        f"\n3. TKM's Turkey share in multipolar (TKM stubbornness {ISSUE_TKM_STUBBORNNESS}, as the issue measured);"
+        " fixed: the anchor balances the poles"
+    )
     ties = "  ".join(f"{p} {t:.2f}" for p, t in zip(m["powers"], m["ties_sum"], strict=True))
     print(f"   TKM summed exposure: {ties}; presence {np.round(m['presence'], 2)}")
     print("                                        start   2030Q4")
@@ -290,6 +305,10 @@ def show_anchor(m: dict) -> None:
         f" (1-g)*softmax now {m['softmax_part']:.3f}"
     )
     print(f"   (baseline start moved by the fix: {m['baseline_unchanged']:.1e})")
+    print(
+        f"   with the shipped stubbornness {m['shipped_stubbornness']}: Turkey's 2030Q4 share now"
+        f" {m['shipped_declared_2030']:.3f}"
+    )
     T = list(m["powers"]).index("turkey")
     print(
         "   multipolar start, Turkey's share, before -> now: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import matplotlib
 
@@ -183,6 +184,7 @@ def grid_sweep(tmp_path_factory):
     casim.run_sweep(
         {
             "schema": 1,
+            "name": "grid-5x5",
             "scenario": str(ROOT / "scenarios" / "baseline.yaml"),
             "design": {"method": "grid", "levels": 5},
             "parameters": {"model.weights.institutions": [0.0, 2.0], "model.sanctions_weight": [0.0, 3.0]},
@@ -245,10 +247,16 @@ def test_sensitivity_bars_are_the_indices_on_their_parameter_labels_first_parame
     fig = draw(figures.sensitivity_figure(idx, scenario="ishigami"))
     renderer = fig.canvas.get_renderer()
     assert "ishigami" in fig.get_suptitle()
-    # one row of panels sharing the y axis: the first panel shows the labels for all
-    labels = {t.get_text(): centre_y(t, renderer) for t in fig.axes[0].get_yticklabels() if t.get_visible()}
-    assert set(labels) == {"x1", "x2", "x3"}
+    # panels sharing the y axis (one outcome: states in rows of three): each row's first panel shows the labels
+    rows = {ax.get_subplotspec().rowspan.start: ax for ax in reversed(fig.axes)}  # the first of each row
+    assert len(rows) == -(-panels // 3)
     for ax, s in zip(fig.axes, states):
+        labels = {
+            t.get_text(): centre_y(t, renderer)
+            for t in rows[ax.get_subplotspec().rowspan.start].get_yticklabels()
+            if t.get_visible()
+        }
+        assert set(labels) == {"x1", "x2", "x3"}
         for col in ("S1", "ST"):
             drawn = [b for b in ax.patches if b.get_gid() == f"{s}:russia:{col}"]
             want = idx[idx["state"] == s]
@@ -379,6 +387,16 @@ RESOLUTIONS = ROOT / "scenarios" / "resolutions"
 CATEGORIES = {"state", "text and state"}  # axes of names, not quantities
 
 
+def unitless(label: str) -> bool:
+    """An axis label that rightly has no unit: a category, a swept parameter's path (casim's parameters are
+    dimensionless levers, so the path is the whole label) or an outcome naming a row of index panels."""
+    return (
+        label in CATEGORIES
+        or re.fullmatch(r"[a-z_]+(\.[A-Za-z_]+)+", label) is not None
+        or re.fullmatch(r"[A-Z][a-z ]* share|hedging index", label) is not None
+    )
+
+
 @pytest.fixture(scope="module")
 def vote_inputs():
     from casim import projection, votes
@@ -491,7 +509,8 @@ def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(
         labels += [t for ax in fig.axes if ax.get_visible() for t in (ax.get_xlabel(), ax.get_ylabel())]
     labels = [t for t in labels if t]
     assert labels or name == "ternary_figure"
-    assert all("(" in t and ")" in t or t in CATEGORIES for t in labels), labels
+    assert all("(" in t and ")" in t or unitless(t) for t in labels), labels
+    assert not any("dimensionless" in t for t in labels), labels
 
 
 def test_vote_bars_are_the_projected_probabilities_and_the_marker_the_recorded_vote(vote_inputs):
@@ -796,3 +815,245 @@ def test_cli_offers_the_figure_kinds_and_builds_its_parser_without_matplotlib():
     assert (
         subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
     )
+
+
+# --- what each figure shows (issue 12, item 2) ---------------------------------------------------------------------
+
+
+def texts_overlap(fig, a, b) -> bool:
+    """Whether two drawn texts (or a text and a legend) overlap on the page; empty or hidden texts overlap nothing."""
+    if not all(x.get_visible() and (not hasattr(x, "get_text") or x.get_text()) for x in (a, b)):
+        return False
+    return overlaps(fig, a, b)
+
+
+def ink(fig, texts) -> np.ndarray:
+    """The pixels ``texts`` colour on the page: those that change when the texts are drawn white instead."""
+    FigureCanvasAgg(fig)
+
+    def page():
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+    before = page()
+    colours = [t.get_color() for t in texts]
+    for t in texts:
+        t.set_color("white")
+    after = page()
+    for t, c in zip(texts, colours):
+        t.set_color(c)
+    return (before != after).any(axis=-1)
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+
+def test_a_kind_that_does_not_fit_its_results_is_one_line_naming_the_kinds_that_do(
+    run_df, grid_sweep, two_new_powers, tmp_path, capsys
+):
+    from casim import results
+
+    run, cmp = tmp_path / "run", tmp_path / "cmp"
+    results.write(run_df, {}, run)
+    results.write(two_new_powers, dict(two_new_powers.attrs["manifest"]), cmp)
+    cases = {  # results -> (what the table is, the kinds that fit it)
+        grid_sweep: ("a sweep's results", ["sweep", "sensitivity", "discovery"]),
+        run: ("one scenario's run table", ["trajectories", "ternary"]),
+        cmp: ("a comparison table", ["compare", "differences", "trajectories", "ternary"]),
+    }
+    for path, (what, fits) in cases.items():
+        for kind in figures.FIGURE_KINDS:
+            if kind in fits:
+                continue
+            capsys.readouterr()
+            assert main(["plot", str(path), "--kind", kind]) == 2, (path, kind)
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and err.startswith(f"casim: error: {path}: --kind {kind} does not fit {what}")
+            assert err.rstrip().endswith(f"kinds that fit this table: {', '.join(fits)}"), err
+        assert not (path / "figures").exists()  # nothing drawn, nothing written
+    df, manifest = analysis.load_results(grid_sweep)
+    assert figures.input_of(df, manifest) == "sweep" and figures.input_of(df.drop(columns="point")) == "scenario"
+    with pytest.raises(casim.CasimError, match="does not fit a sweep's results"):
+        figures.render_figure("trajectories", df, manifest=manifest)
+    # without --kind, the first kind that fits: a sweep's map
+    capsys.readouterr()
+    assert main(["plot", str(grid_sweep), "--out", str(tmp_path / "default")]) == 0
+    assert "<!-- sweep grid-5x5 on baseline: " in (tmp_path / "default.svg").read_text()
+
+
+@pytest.fixture(scope="module")
+def three_scenarios():
+    """a and b model three powers, c five: b's Turkey and Iran are no difference at all."""
+    a, b, c = short("a"), short("b", powers={"west": {"sanctions": 1.0}}), short("c", powers={"turkey": {}, "iran": {}})
+    return analysis.run_scenarios([a, b, c], replicates=6, seed=4)
+
+
+def test_differences_share_one_scale_show_their_intervals_and_leave_out_powers_a_scenario_lacks(three_scenarios):
+    diff = analysis.differences(three_scenarios)
+    fig = draw(figures.differences_figure(diff))
+    drawn = {}
+    for ax in fig.axes:
+        for cont in ax.containers:
+            line, caps, _ = cont.lines
+            state, outcome = line.get_gid().split(":")[:2]
+            rows = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+            for x, y in zip(line.get_xdata(), line.get_ydata()):
+                drawn[(state, outcome, min(rows, key=lambda r: abs(rows[r] - y)))] = x
+            assert len(caps) == 2 and all(c.get_markersize() >= 6 for c in caps)  # capped whiskers, 2 x 3.5 points
+    for row in diff.itertuples():
+        key = (row.state, row.outcome, row.scenario)
+        if row.scenario == "b" and row.outcome in ("turkey", "iran"):
+            assert key not in drawn  # b does not model them: no "difference of 0" for it
+        else:
+            assert drawn[key] == pytest.approx(row.difference)
+    # one symmetric x scale for every state, wide enough for the widest interval
+    limits = {ax.get_xlim() for ax in fig.axes}
+    assert len(limits) == 1
+    lo, hi = limits.pop()
+    assert lo == pytest.approx(-hi)
+    shown = diff[~((diff["scenario"] == "b") & diff["outcome"].isin(["turkey", "iran"]))]
+    assert hi >= shown[["ci_low", "ci_high"]].abs().to_numpy().max()
+    smallest = shown.groupby("state")["difference"].apply(lambda d: d.abs().max()).min()
+    assert smallest < hi / 2  # the state with the smallest effects has them drawn small beside the others'
+    title = fig.get_suptitle()
+    assert "95% confidence interval" in title and "paired by seed" in title and "6 runs" in title
+    assert fig.legends[0].get_title().get_text() == "Turkey, Iran: not in b, not drawn"
+    assert {"Russia", "West", "China", "Turkey", "Iran", "hedging"} == set(legend_texts(fig))
+    # what each scenario models can be given (a comparison manifest's): c said to lack Iran leaves it out too
+    modelled = {"b": ["russia", "west", "china"], "c": ["russia", "west", "china", "turkey"]}
+    fig = draw(figures.differences_figure(diff, modelled=modelled))
+    gids = {line.get_gid() for ax in fig.axes for cont in ax.containers for line in cont.lines[:1]}
+    assert "KAZ:iran:diff" not in gids and "KAZ:turkey:diff" in gids
+    assert fig.legends[0].get_title().get_text() == "Turkey: not in b, not drawn"
+
+
+def test_ternary_start_shows_over_the_end_and_labels_clear_the_legend_and_the_ticks(run_df):
+    fig = draw(figures.ternary_figure(run_df))
+    legend = fig.legends[0]
+    # the corner labels' glyphs touch no tick label's, the legend's or a title's (rotated texts: compared by ink, not
+    # by their upright boxes); 3 pixels of anti-aliased edges allowed
+    labels = [a.label for ax in fig.axes for a in (ax.taxis, ax.laxis, ax.raxis)]
+    others = [
+        *(t for ax in fig.axes for a in (ax.taxis, ax.laxis, ax.raxis) for t in a.get_ticklabels()),
+        *legend.get_texts(),
+        *(ax.title for ax in fig.axes),
+    ]
+    assert (ink(fig, labels) & ink(fig, others)).sum() <= 3
+    for ax in fig.axes:
+        s = ax.get_title().split("(")[-1].rstrip(")")
+        start, end = by_gid(fig, f"{s}:start"), by_gid(fig, f"{s}:horizon")
+        assert start.get_zorder() > end.get_zorder()  # the hollow start ring is drawn over the star
+        assert same_colour(start.get_facecolor()[0][:3], "white") and same_colour(end.get_facecolor()[0][:3], "black")
+        labels = [a.label for a in (ax.taxis, ax.laxis, ax.raxis)]
+        assert [t.get_text() for t in labels] == ["Russia share", "West share", "China share"]
+        for label in labels:
+            assert not texts_overlap(fig, label, legend), label.get_text()
+            box, page = label.get_window_extent(fig.canvas.get_renderer()), fig.bbox
+            assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0  # inside the page
+        assert ax.get_tlim() == (0.0, 1.0)  # unzoomed: the whole simplex
+
+
+def test_ternary_zoom_shows_each_state_around_its_data_at_one_scale(run_df, tmp_path):
+    fig = draw(figures.ternary_figure(run_df, zoom=True))
+    spans = set()
+    last = run_df[run_df["step"] == run_df["step"].max()]
+    for ax in fig.axes:
+        s = ax.get_title().split("(")[-1].rstrip(")")
+        points = pd.concat([analysis.mean_path(run_df, s), last[last["state"] == s]])[["russia", "west", "china"]]
+        for (lo, hi), p in zip((ax.get_tlim(), ax.get_llim(), ax.get_rlim()), ("russia", "west", "china")):
+            assert lo <= points[p].min() and points[p].max() <= hi, (s, p)
+            spans.add(round(hi - lo, 9))
+    assert len(spans) == 1
+    span = spans.pop()
+    assert span < 0.5 and f"zoomed: each panel spans {span:.2f} of each share" in fig.get_suptitle()
+    from casim import results
+
+    results.write(run_df, {}, tmp_path / "r")
+    assert main(["plot", str(tmp_path / "r"), "--kind", "ternary", "--zoom", "--out", str(tmp_path / "z")]) == 0
+    assert "zoomed: each panel spans" in (tmp_path / "z.svg").read_text()
+
+
+@pytest.fixture(scope="module")
+def shocked():
+    sc = short("shocked", shocks=[{"id": "push", "at": "2024Q2", "ramp": {"china.trade": 1.3}, "over": 2}])
+    return casim.run(sc, replicates=5, seed=2)
+
+
+def test_trajectories_mark_each_shock_name_the_powers_and_band_and_span_the_data(shocked, tmp_path):
+    fig = draw(figures.trajectories_figure(shocked))
+    start = matplotlib.dates.date2num(quarter_starts(["2024Q2"]))[0]
+    for ax in fig.axes:
+        s = ax.get_title().split("(")[-1].rstrip(")")
+        line = by_gid(fig, f"{s}:shock:2024Q2")
+        assert matplotlib.dates.date2num(line.get_xdata()[0]) == pytest.approx(start)
+        assert by_gid(fig, f"{s}:shock-label:2024Q2").get_text().strip() == "push"
+        # x limits: the data's first and last quarter, no year beyond the horizon
+        assert ax.get_xlim() == pytest.approx(tuple(matplotlib.dates.date2num(quarter_starts(["2023Q1", "2025Q4"]))))
+        ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+        assert len(ticks) >= 2 and not any(texts_overlap(fig, a, b) for a, b in zip(ticks, ticks[1:]))
+    shown = legend_texts(fig)
+    assert shown[:3] == ["Russia", "West", "China"]
+    assert "band: 90% of runs (5th-95th percentile)" in shown and "a shock starts (named at the top)" in shown
+    assert "band: 90% of runs" in fig.get_suptitle() and "of 5 runs" in fig.get_suptitle()
+    # the shocks come from the manifest beside a results folder too (casim plot), and a table without any has none
+    from casim import results
+
+    results.write(shocked, dict(shocked.attrs["manifest"]), tmp_path / "r")
+    df, manifest = analysis.load_results(tmp_path / "r")
+    fig = draw(figures.render_figure("trajectories", df, state="KAZ", manifest=manifest))
+    assert by_gid(fig, "KAZ:shock-label:2024Q2").get_text().strip() == "push"
+    fig = draw(figures.render_figure("trajectories", df, state="KAZ"))
+    assert not [a for a in fig.axes[0].lines if ":shock:" in (a.get_gid() or "")]
+    # of a comparison, the shocks of the scenario drawn (its own manifest in the comparison's), not another's
+    sc = short("shocked", shocks=[{"id": "push", "at": "2024Q2", "ramp": {"china.trade": 1.3}, "over": 2}])
+    cmp = analysis.run_scenarios([short("calm"), sc], replicates=2, seed=2)
+    for name, marked in (("shocked", True), ("calm", False)):
+        fig = draw(
+            figures.render_figure("trajectories", cmp, state="KAZ", scenario=name, manifest=cmp.attrs["manifest"])
+        )
+        assert any(a.get_gid() == "KAZ:shock:2024Q2" for a in fig.axes[0].lines) == marked, name
+    assert "a shock starts (named at the top)" not in legend_texts(fig)
+
+
+def test_powers_a_scenario_adds_are_shown_by_their_name(two_new_powers):
+    assert [figures.power_name(p) for p in ("russia", "west", "china", "gulf", "gulf_states")] == [
+        "Russia",
+        "West",
+        "China",
+        "Gulf",
+        "Gulf states",
+    ]
+    fig = draw(figures.compare_figure(two_new_powers))
+    assert legend_texts(fig)[:7] == ["Russia", "West", "China", "Turkey", "Iran", "Gulf", "India"]
+
+
+def test_sweep_map_colours_span_the_cells_and_the_title_names_the_sweep(grid_sweep):
+    df, manifest = analysis.load_results(grid_sweep)
+    x, y = "model.weights.institutions", "model.sanctions_weight"
+    grid = analysis.response_grid(df, x, y, "KAZ", "russia")
+    fig = draw(figures.render_figure("sweep", df, state="KAZ", outcome="russia", manifest=manifest))
+    mesh = by_gid(fig, "map")
+    assert mesh.norm.vmin == pytest.approx(np.nanmin(grid.to_numpy(float)))
+    assert mesh.norm.vmax == pytest.approx(np.nanmax(grid.to_numpy(float)))
+    assert mesh.norm.vmax - mesh.norm.vmin < 0.9  # the cells' range, not the 0-1 a share could take
+    bar = next(ax for ax in fig.axes if ax is not mesh.axes)
+    assert bar.get_ylabel().startswith("mean Russia share of alignment (fraction, 0-1)")
+    title = mesh.axes.get_title()
+    assert title.startswith(f"sweep {manifest['name']} on baseline: Kazakhstan (KAZ) mean Russia share at 2030Q4")
+    assert (mesh.axes.get_xlabel(), mesh.axes.get_ylabel()) == (x, y)
+
+
+def test_single_outcome_sensitivity_is_sized_to_its_panels_and_its_rows_name_the_outcome():
+    base = ishigami_indices()
+    states = ["KAZ", "KGZ", "TJK", "UZB", "TKM"]
+    idx = pd.concat([base.assign(state=s, outcome="russia") for s in states], ignore_index=True)
+    fig = draw(figures.sensitivity_figure(idx, scenario="s", sweep="levers"))
+    width, height = fig.get_size_inches()
+    assert width / height < 2.5 and height >= 2 * 1.8  # two rows of panels, not a strip
+    assert len(fig.axes) == 5 and len({ax.get_subplotspec().rowspan.start for ax in fig.axes}) == 2
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Russia share", "", "", "Russia share", ""]
+    assert fig.get_suptitle().startswith("sweep levers on s: Sobol indices")
+    two = pd.concat([idx, idx.assign(outcome="hedging")], ignore_index=True)
+    fig = draw(figures.sensitivity_figure(two[two["state"].isin(["KAZ", "KGZ"])]))
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Russia share", "", "hedging index", ""]

@@ -185,7 +185,7 @@ def test_an_added_power_is_a_pole_of_the_anchor_only_if_its_scenario_says_so():
     tkm, turkey = partner.states.index("TKM"), partner.powers.index("turkey")
     start = {name: casim.simulate(sc, np.array([1]))[0, 0, tkm, turkey] for name, sc in (("p", partner), ("o", pole))}
     assert start["p"] < 0.02  # only what Turkey's ties give it through the utility
-    assert start["o"] > 0.1  # as a pole it also gets its part of TKM's neutral anchor (0.55 / 4.4)
+    assert start["o"] > 0.1  # as a pole it also gets its part of TKM's neutral anchor (stubbornness / 4.4)
 
 
 def test_extends_records_the_hash_of_every_file_in_the_chain(tmp_path):

@@ -1,11 +1,36 @@
-"""casim: agent-based scenarios of Central Asian alignment between Russia, the West and China."""
+"""casim: agent-based scenarios of Central Asian alignment between Russia, the West and China.
 
+The public names below load their modules on first use (PEP 562), so
+``import casim`` (and the ``casim`` command's argument parsing) imports
+neither pandas nor the model until something is run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import _lazy
 from ._version import __version__ as __version__
-from .api import run, simulate, summary
-from .errors import CasimError
-from .outputs import read_results
-from .scenario import Scenario, load_scenario, scenario_from_dict
-from .sweep import run_sweep
+
+if TYPE_CHECKING:
+    from .api import run, simulate, summary
+    from .errors import CasimError
+    from .outputs import read_results
+    from .scenario import Scenario, load_scenario, scenario_from_dict
+    from .sweep import run_sweep
+
+# each public name and the module that defines it
+_EXPORTS = {
+    "run": "api",
+    "simulate": "api",
+    "summary": "api",
+    "CasimError": "errors",
+    "read_results": "outputs",
+    "Scenario": "scenario",
+    "load_scenario": "scenario",
+    "scenario_from_dict": "scenario",
+    "run_sweep": "sweep",
+}
 
 __all__ = [
     "CasimError",
@@ -18,3 +43,6 @@ __all__ = [
     "simulate",
     "summary",
 ]
+
+
+__getattr__, __dir__ = _lazy.exports(__name__, _EXPORTS, globals())

@@ -14,6 +14,7 @@ message names; split, each part would re-derive them.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,12 +23,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, create_model, model_validator
 
-from . import shipped, sources, yamlfile
+from . import columns, shipped, sources, yamlfile
 from .errors import CasimError, did_you_mean
 from .params import BOUNDS, INF, NONNEGATIVE, POWER_SCALARS, ParameterSpace
-from .quarters import parse_quarter, quarter_label
+from .quarters import parse_quarter, quarter_label, quarter_of
 from .strictfile import StrictModel, first_error
 
 SCHEMA_VERSION = 1
@@ -130,15 +131,27 @@ class ModelSpec(_Strict):
     weights: ChannelValues | None = None  # type: ignore[valid-type]
 
 
+def _not_a_date(value: object) -> object:
+    """A quarter label as given; a calendar date (YAML reads ``2025-04-01`` as one) is an error naming its quarter."""
+    if isinstance(value, _dt.date):
+        raise ValueError(f"{value} is a calendar date, not a quarter; write it like {quarter_of(value)}")
+    return value
+
+
+Quarter = Annotated[str, BeforeValidator(_not_a_date)]  # "2024Q1"
+
+
 class ShockSpec(_Strict):
     # kept on one line: this docstring is the model's description in the JSON schema (casim schema)
     """A scheduled change: ``set`` (step), ``ramp`` (linear over ``over`` quarters) or ``pulse`` (for ``over`` quarters)."""  # noqa: E501
 
-    at: str = Field(description="quarter the shock starts, e.g. 2024Q1")
+    at: Quarter = Field(description="quarter the shock starts, e.g. 2024Q1")
     set: dict[str, float] | None = None
     ramp: dict[str, float] | None = None
     pulse: dict[str, float] | None = None
-    over: Annotated[int, Field(ge=1)] = 1
+    over: Annotated[
+        int | None, Field(ge=1, description="quarters a ramp takes or a pulse lasts (required for both)")
+    ] = None
     id: str | None = Field(default=None, description="name used to sweep the shock's values: shocks.<id>.<path>")
     note: str | None = None
 
@@ -147,6 +160,9 @@ class ShockSpec(_Strict):
         kinds = [k for k in ("set", "ramp", "pulse") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("a shock needs exactly one of set, ramp or pulse")
+        if kinds[0] != "set" and self.over is None:
+            lasts = "takes to reach its value" if kinds[0] == "ramp" else "lasts before the value returns"
+            raise ValueError(f"a {kinds[0]} needs 'over': the quarters it {lasts}, e.g. over: 4")
         return self
 
 
@@ -154,10 +170,10 @@ class ScenarioFile(_Strict):
     """The schema of a casim scenario file (after ``extends`` is merged)."""
 
     schema_: Literal[1] = Field(alias="schema", description="schema version; 1")
-    name: str
+    name: str = Field(description=f"the scenario's name: {columns.NAME_RULE}")
     description: str = ""
-    start: str = "2023Q1"
-    end: str = "2030Q4"
+    start: Quarter = "2023Q1"
+    end: Quarter = "2030Q4"
     seed: Annotated[int, Field(ge=0)] = 0
     replicates: Annotated[int, Field(ge=1)] = 1
     powers: dict[str, PowerSpec] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -290,23 +306,39 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...] = (), files: list[Path] | None = None) -> yamlfile.Document:
-    """The file merged over the files it extends; ``files`` collects every file read, the first one first."""
-    path = path.resolve() if path.exists() else path
+MAX_EXTENDS = 32  # files in one 'extends' chain (the shipped scenarios use 2)
+
+
+def _real(path: Path) -> Path:
+    """The path with symbolic links resolved; a link loop stays as given (reading it is then a one-line error)."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):  # missing, unreadable, a symlink loop (RuntimeError before 3.13), NUL
+        return path
+
+
+def _load_chain(
+    path: Path, seen: tuple[Path, ...] = (), files: list[tuple[Path, str]] | None = None
+) -> yamlfile.Document:
+    """The file merged over the files it extends; ``files`` collects every file read (and its SHA-256), the first one
+    first."""
+    path = _real(path)
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise CasimError(f"'extends' makes a cycle: {chain}", where=str(seen[-1]))
+    if len(seen) >= MAX_EXTENDS:
+        raise CasimError(f"'extends' chains more than {MAX_EXTENDS} files", where=str(seen[-1]))
     doc = yamlfile.read(path, what="a scenario file (at least 'schema: 1' and 'name')")
     if files is not None:
-        files.append(path)
+        files.append((path, doc.sha256))
     parent_ref = doc.data.pop("extends", None)
     if parent_ref is None:
         return doc
     where = doc.origins.get(("extends",), str(path))
-    if not isinstance(parent_ref, str):
+    if not isinstance(parent_ref, str) or not parent_ref.strip() or "\0" in parent_ref:
         raise CasimError("'extends' must be a file path", where=where)
-    parent_path = (path.parent / parent_ref).resolve()
-    if not parent_path.exists():
+    parent_path = _real(path.parent / parent_ref)
+    if not parent_path.exists() and not parent_path.is_symlink():
         raise CasimError(f"'extends' names a missing file: {parent_ref}", where=where)
     parent = _load_chain(parent_path, (*seen, path), files)
     merged = _merge(parent.data, doc.data)
@@ -352,12 +384,17 @@ def _parse_value(key: str, text: str):
 def apply_overrides(data: dict, overrides: Iterable[tuple[str, object]], origins: dict) -> dict:
     """Write dotted ``KEY=VALUE`` overrides into a raw scenario mapping."""
     out = copy.deepcopy(data)
-    powers = list((out.get("powers") or {}).keys())
     if not isinstance(out.get("powers") or {}, dict):
         raise CasimError(
             "'powers' must be a mapping of power names", where=yamlfile.where(origins, ("powers",), "<scenario>")
         )
+    powers = list((out.get("powers") or {}).keys())
     for key, value in overrides:
+        if value is None or (isinstance(value, str) and not value.strip()):  # not "the default": the file has a value
+            raise CasimError(
+                "empty value; write KEY=VALUE (leave the key out to keep the scenario's own value)",
+                where=f"--set {key}",
+            )
         parts = nested_key(key, powers)
         node = out
         for i, p in enumerate(parts[:-1]):
@@ -398,7 +435,30 @@ def _noun(parent: tuple) -> str:
     return "key"
 
 
+SWEEP_KEYS = ("design", "parameters")  # with 'scenario', what makes a file a sweep file (casim.sweep.schema)
+
+
+def top_keys(err: ValidationError) -> set[str]:
+    """The top-level keys of the mapping a failed validation read, as far as its errors show them."""
+    keys = set()
+    for e in err.errors():
+        loc = e["loc"]
+        if len(loc) == 1 and e["type"] == "extra_forbidden":
+            keys.add(str(loc[0]))
+        elif len(loc) == 1 and e["type"] == "missing" and isinstance(e.get("input"), dict):
+            keys |= {str(k) for k in e["input"]}
+    return keys
+
+
 def _first_error(err: ValidationError, origins: dict, source: str) -> CasimError:
+    keys = top_keys(err)
+    if "scenario" in keys and keys & set(SWEEP_KEYS):
+        given = ", ".join(repr(k) for k in ("scenario", *SWEEP_KEYS) if k in keys)
+        return CasimError(
+            f"this is a sweep file (it has {given}), not a scenario file: run it with `casim sweep {source}` "
+            f"(`casim sweep {source} --dry-run` checks it without running)",
+            where=source,
+        )
     return first_error(
         err, origins, source, root=ScenarioFile, reads=f"schema {SCHEMA_VERSION}", noun=_noun, validator_prefix=True
     )
@@ -437,6 +497,12 @@ def resolve(
     if isinstance(powers_raw, dict):
         for p, spec in powers_raw.items():
             where = yamlfile.where(origins, ("powers", p), source)
+            if p in columns.RESERVED:  # a power is a column of every results table: it must not replace another
+                raise CasimError(
+                    f"powers.{p}: power name {p!r} is taken by a column of casim's tables; "
+                    f"reserved: {', '.join(sorted(columns.RESERVED))}",
+                    where=where,
+                )
             if not isinstance(p, str) or not p.isidentifier() or p != p.lower() or p in RESERVED:
                 raise CasimError(
                     f"power name {p!r} must be a lower-case identifier, not a state or section name", where=where
@@ -451,6 +517,9 @@ def resolve(
         spec = ScenarioFile.model_validate(raw)
     except ValidationError as err:
         raise _first_error(err, origins, source) from None
+    bad_name = columns.name_problem(spec.name)
+    if bad_name:
+        raise CasimError(f"name {spec.name!r}: {bad_name}", where=yamlfile.where(origins, ("name",), source))
 
     powers = tuple(_DATA.default_powers) + tuple(p for p in spec.powers if p not in _DATA.default_powers)
     space = parameter_space(powers)
@@ -477,6 +546,12 @@ def resolve(
 
     start_q = parse_quarter(spec.start, where=yamlfile.where(origins, ("start",), source))
     end_q = parse_quarter(spec.end, where=yamlfile.where(origins, ("end",), source))
+    for key, q in (("start", start_q), ("end", end_q)):
+        if q < parse_quarter("1000Q1"):  # labels are four-digit years; "0999Q1" would come back as "999Q1"
+            raise CasimError(
+                f"{key} {getattr(spec, key)}: the year must be from 1000 to 9999",
+                where=yamlfile.where(origins, (key,), source),
+            )
     if end_q <= start_q:
         raise CasimError(
             f"end {spec.end} must come after start {spec.start}", where=yamlfile.where(origins, ("end",), source)
@@ -508,7 +583,7 @@ def resolve(
             if not slot.shockable:
                 raise CasimError(f"shock cannot change {key!r}: only numeric parameters change over time", where=where)
             check_bounds(path, value, slot.bounds, where=where)
-            shocks.append(Shock(sid, kind, path, float(value), q - start_q, sh.over))
+            shocks.append(Shock(sid, kind, path, float(value), q - start_q, sh.over or 1))
 
     return Scenario(
         name=spec.name,
@@ -553,10 +628,10 @@ def load_scenario(path: str | Path, overrides: Iterable[tuple[str, object]] | Ma
     if isinstance(overrides, Mapping):
         overrides = list(overrides.items())
     overrides = tuple(overrides)
-    files: list[Path] = []
+    files: list[tuple[Path, str]] = []
     doc = _load_chain(path, files=files)
     data = apply_overrides(doc.data, overrides, doc.origins) if overrides else doc.data
-    sources = tuple((str(f), hashlib.sha256(f.read_bytes()).hexdigest()) for f in files)
+    sources = tuple((str(f), digest) for f, digest in files)  # the bytes that were parsed, not a second read
     chain = hashlib.sha256("".join(digest for _, digest in sources).encode()).hexdigest()
     return resolve(data, doc.origins, source=str(path), source_hash=chain, overrides=overrides, sources=sources)
 

@@ -37,6 +37,7 @@ class Box:
     runs: int
     of_interest: int
     trajectory: pd.DataFrame | None = None  # PRIM's peeling trajectory (coverage, density, mass, res dim)
+    warning: str | None = None  # why the box says little: the partner dominates every run, or no range explains it
 
     @property
     def restricted(self) -> list[str]:
@@ -69,6 +70,8 @@ class Box:
             f"  coverage {self.coverage:.2f}, density {self.density:.2f}, mass {self.mass:.2f} ({self.runs} runs, "
             f"{self.of_interest} of interest)"
         )
+        if self.warning:
+            lines.append(f"warning: {self.warning}")
         return "\n".join(lines)
 
 
@@ -101,7 +104,10 @@ def discover(
     y = (runs["dominant"] == partner).to_numpy()
     n_int = int(y.sum())
     if n_int == 0:
-        raise CasimError(f"no run ends with {state}'s dominant partner {partner}; nothing to discover")
+        raise CasimError(
+            f"no run ends with {state}'s dominant partner {partner}; nothing to discover "
+            f"(the design gives {_partner_shares(runs['dominant'])})"
+        )
     if min_density is None:
         min_density = max(0.8, (1 + n_int / len(y)) / 2)
     full = pd.DataFrame(
@@ -120,7 +126,25 @@ def discover(
     coverage = float((inside & y).sum() / n_int)
     density = float((inside & y).sum() / max(inside.sum(), 1))
     mass = float(inside.mean())
-    return Box(state, partner, method, limits, coverage, density, mass, len(y), n_int, trajectory)
+    warning = None
+    if n_int == len(y):
+        warning = (
+            f"{state} ends with {partner} dominant in all {len(y)} runs: the design never crosses a boundary, so "
+            "the box is the whole design and coverage = density = 1 say nothing; widen the ranges or sweep other "
+            "parameters"
+        )
+    elif not limits["restricted"].any():
+        warning = (
+            f"the box restricts no parameter: no range of {', '.join(params)} separates the runs ending with "
+            f"{partner} dominant ({n_int} of {len(y)}) from the others"
+        )
+    return Box(state, partner, method, limits, coverage, density, mass, len(y), n_int, trajectory, warning)
+
+
+def _partner_shares(dominant: pd.Series) -> str:
+    """``west 100%`` or ``russia 68%, china 32%``: how often each partner is dominant among the runs."""
+    shares = dominant.astype(str).value_counts(normalize=True)
+    return ", ".join(f"{p} {100 * v:.0f}%" for p, v in shares.items())
 
 
 def hit_shares(df: pd.DataFrame, state: str, partner: str, parameters: Sequence[str]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import outputs
+from .. import outputs, yamlfile
 from ..errors import CasimError
 from .summary import check_table
 
@@ -22,8 +22,8 @@ def load_results(path: str | Path) -> tuple[pd.DataFrame, dict]:
     if not m.exists():
         return df, {}
     try:
-        manifest = json.loads(m.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        manifest = json.loads(yamlfile.read_bytes(m, limit=outputs.MAX_MANIFEST_BYTES, what="manifest"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CasimError(f"unreadable manifest: {e}", where=str(m)) from None
     return df, manifest if isinstance(manifest, dict) else {}
 

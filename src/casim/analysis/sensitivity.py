@@ -96,6 +96,20 @@ def saltelli_second_order(X: np.ndarray, num_vars: int) -> bool:
     return not (len(changed) == 1 and changed[0] == 0)
 
 
+BOOTSTRAP_KEY = 0x5A11B  # spawn key of the seed SALib's bootstrap draws from, within SeedSequence(seed)
+
+
+def bootstrap_seed(seed: int) -> int:
+    """The seed handed to SALib's bootstrap of confidence intervals: derived from ``seed`` with SeedSequence, never 0.
+
+    SALib's ``sobol.analyze`` seeds its generator only ``if seed:``, so a seed
+    of 0 (or None) would draw from numpy's global state and differ run to run;
+    every casim seed, 0 included, maps to a fixed positive 63-bit integer.
+    """
+    word = np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_KEY,)).generate_state(1, np.uint64)[0]
+    return int(word) % (2**63 - 1) + 1
+
+
 def sobol_indices(
     problem: Mapping,
     Y: np.ndarray,
@@ -124,7 +138,7 @@ def sobol_indices(
             calc_second_order=calc_second_order,
             num_resamples=num_resamples,
             conf_level=conf_level,
-            seed=seed,
+            seed=bootstrap_seed(seed),
         )
     except (RuntimeError, ValueError) as e:
         raise CasimError(f"Sobol analysis failed: {e}") from None
@@ -170,9 +184,8 @@ def morris_indices(
     if len(X) % (problem["num_vars"] + 1):
         raise CasimError(f"{len(X)} design points do not form Morris trajectories of {problem['num_vars'] + 1} rows")
     try:
-        si = salib_morris.analyze(
-            problem, X, Y, num_resamples=num_resamples, conf_level=conf_level, num_levels=num_levels, seed=seed
-        )
+        options = {"num_resamples": num_resamples, "conf_level": conf_level, "num_levels": num_levels}
+        si = salib_morris.analyze(problem, X, Y, **options, seed=bootstrap_seed(seed))
     except (RuntimeError, ValueError) as e:
         raise CasimError(f"Morris analysis failed: {e}") from None
     return pd.DataFrame(
@@ -267,7 +280,11 @@ def method_of(design: Mapping | None) -> str:
 def from_manifest(
     df: pd.DataFrame, manifest: Mapping, states: Sequence[str] | None = None, outcomes: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """Sobol or Morris indices of a sweep's table, as its manifest's design and problem say."""
+    """Sobol or Morris indices of a sweep's table, as its manifest's design and problem say.
+
+    The bootstrap of their confidence intervals is seeded from the sweep's seed,
+    so the same store gives the same intervals every time.
+    """
     problem = manifest.get("problem")
     if not problem:
         raise CasimError(
@@ -275,9 +292,10 @@ def from_manifest(
         )
     design = manifest.get("design") or {}
     options = design.get("options") or {}
+    seed = int(manifest.get("seed") or 0)
     if method_of(design) == "sobol":
-        return sobol(df, problem, states, outcomes, calc_second_order=options.get("second_order"))
-    return morris(df, problem, states, outcomes, num_levels=options.get("num_levels"))
+        return sobol(df, problem, states, outcomes, calc_second_order=options.get("second_order"), seed=seed)
+    return morris(df, problem, states, outcomes, num_levels=options.get("num_levels"), seed=seed)
 
 
 def one_at_a_time(

@@ -7,6 +7,8 @@ function; add a module's name to ``COMMANDS`` to expose it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
 import sys
 
@@ -26,6 +28,7 @@ COMMANDS = [
     "compare",
     "sensitivity",
     "explore",
+    "report",
 ]
 MODULES = {
     "run": "run",
@@ -38,6 +41,9 @@ MODULES = {
     "compare": "plot",
     "sensitivity": "plot",
 }
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)  # writing standard output failed: disk full, quota
 
 
 def parser() -> argparse.ArgumentParser:
@@ -57,13 +63,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the flush at interpreter exit cannot fail a second time."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):  # stdout may have no file descriptor (captured in tests)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code = args.func(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
     except CasimError as e:
         print(f"casim: error: {e}", file=sys.stderr)
         return e.exit_code
+    except RecursionError:  # readers cap nesting; this is the net under them
+        print("casim: error: input nested too deeply to read", file=sys.stderr)
+        return 2
     except MemoryError:
         print(
             "casim: error: out of memory: too many runs for one table; "
@@ -75,10 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         print("casim: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `casim run ... | head`: the reader left; not an error of ours
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         return 0
+    except OSError as e:
+        if e.filename is not None or e.errno not in _FULL:
+            raise
+        _quiet_stdout()  # e.g. `casim run ... > /dev/full`
+        print(f"casim: error: cannot write the output: {e.strerror}", file=sys.stderr)
+        return 2
     return int(code or 0)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from .. import results
-from ..api import replicate_seeds
-from ..scenario import load_scenario, parse_set
+from .early import scenario_arg
 from .progress import bar
 
 
@@ -26,7 +24,10 @@ def register(sub) -> None:
 
 
 def cmd_ideal_points(args) -> int:
-    from .. import ideal_points, posterior
+    scenario_arg(args.scenario)  # a missing file is reported before the imports
+    from .. import ideal_points, posterior, results
+    from ..api import replicate_seeds
+    from ..scenario import load_scenario, parse_set
 
     scenario = load_scenario(args.scenario, parse_set(args.set))
     n, seed, _ = replicate_seeds(scenario, args.replicates, args.seed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..api import ENGINES
 from ..figures import FIGURE_KINDS
+from .early import ENGINES, existing, scenario_arg
 from .progress import bar
 
 # casim.figures loads its figure modules on first use: FIGURE_KINDS alone imports
@@ -15,7 +15,13 @@ from .progress import bar
 def register(sub) -> None:
     p = sub.add_parser("plot", help="draw a figure from a results table (PNG and SVG)")
     p.add_argument("results", help="results folder or file (from run, compare or sweep)")
-    p.add_argument("--kind", choices=tuple(FIGURE_KINDS), default="trajectories")
+    p.add_argument(
+        "--kind",
+        choices=tuple(FIGURE_KINDS),
+        help="the figure (default: the first that fits the results: trajectories for a run or a comparison's "
+        "--scenario, compare for a comparison, sweep for a sweep); a kind that does not fit them is an error "
+        "naming those that do",
+    )
     p.add_argument("--state", metavar="ISO3", help="only this state (default: all; the first for sweep and discovery)")
     p.add_argument(
         "--scenario",
@@ -32,6 +38,11 @@ def register(sub) -> None:
         "--partner", help="discovery: the dominant partner to explain (default: the one nearest half the runs)"
     )
     p.add_argument(
+        "--zoom",
+        action="store_true",
+        help="ternary: show only the part of the simplex around the data (one scale for every panel)",
+    )
+    p.add_argument(
         "--out", metavar="FILE", help="figure path; .png and .svg are both written (default: RESULTS/figures/KIND)"
     )
     p.set_defaults(func=cmd_plot)
@@ -41,6 +52,11 @@ def register(sub) -> None:
     )
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files; the first is the baseline")
     c.add_argument("--out", metavar="DIR", help="output folder (default: results/compare)")
+    c.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a folder holding other results (another comparison, a run, a sweep store)",
+    )
     c.add_argument("--replicates", type=int, help="replicates per scenario (default: the first file's)")
     c.add_argument("--seed", type=int, help="base seed shared by all scenarios (default: the first file's)")
     c.add_argument("--engine", choices=ENGINES, default="ensemble")
@@ -65,47 +81,58 @@ def cmd_plot(args) -> int:
     from ..analysis import inputs
 
     df, manifest = inputs.load_results(args.results)
+    table = figures.input_of(df, manifest)
+    kind = args.kind or ("trajectories" if table == "comparison" and args.scenario else figures.kinds_for(table)[0])
+    figures.check_fit(kind, df, manifest, where=args.results)
     fig = figures.render_figure(
-        args.kind,
+        kind,
         df,
         state=args.state,
-        problem=manifest.get("problem"),
-        design=manifest.get("design"),
         outcome=args.outcome,
         partner=args.partner,
         scenario=args.scenario,
+        manifest=manifest,
+        zoom=args.zoom,
     )
-    out = args.out or inputs.figure_path(args.results, args.kind)
+    out = args.out or inputs.figure_path(args.results, kind)
     for f in figures.save(fig, out):
         print(f"wrote {f}")
     return 0
 
 
 def cmd_compare(args) -> int:
+    for s in args.scenarios:  # a missing file is reported before the imports
+        scenario_arg(s)
     import pandas as pd
 
-    from .. import figures, results
+    from .. import figures, folders, results
     from ..analysis import compare as compare_
+    from ..scenario import load_scenario
 
-    n = len(args.scenarios) * (args.replicates or 0) or None
-    with bar(n, desc="compare") as advance:
-        df = compare_.run_scenarios(
-            args.scenarios, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance
-        )
-    out = Path(args.out or "results/compare")
-    diff = compare_.differences(df)
-    drawn = {"compare": figures.compare_figure(df), "differences": figures.differences_figure(diff)}
-    path = results.write(df, df.attrs["manifest"], out)
-    diff_path = results.write_csv(diff, out / "differences.csv")
-    written = [f for name, fig in drawn.items() for f in figures.save(fig, out / name)]
+    loaded = [load_scenario(s) for s in args.scenarios]
+    out = Path(args.out) if args.out else folders.RESULTS_ROOT / "compare"
+    what = folders.describe_compare([s.name for s in loaded])
+    n = len(loaded) * (args.replicates or 0) or None
+    # the folder is locked and checked before the runs, and replaced as a whole (no stale figures) after them
+    with folders.replacing(out, "compare", what, args.overwrite) as new:
+        with bar(n, desc="compare") as advance:
+            df = compare_.run_scenarios(
+                loaded, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance
+            )
+        diff = compare_.differences(df)
+        drawn = {"compare": figures.compare_figure(df), "differences": figures.differences_figure(diff)}
+        written = [results.fill(new, df, df.attrs["manifest"], kind="compare"), new / "manifest.json"]
+        written.append(results.write_csv(diff, new / "differences.csv"))
+        written += [f for name, fig in drawn.items() for f in figures.save(fig, new / name)]
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(compare_.difference_summary(diff).to_string())
-    for f in [path, out / "manifest.json", diff_path, *written]:
-        print(f"wrote {f}")
+    for f in written:
+        print(f"wrote {out / f.relative_to(new)}")
     return 0
 
 
 def cmd_sensitivity(args) -> int:
+    existing(args.results)  # a missing folder is reported before the imports
     import pandas as pd
 
     from .. import figures, results
@@ -116,7 +143,8 @@ def cmd_sensitivity(args) -> int:
     with pd.option_context("display.width", 200, "display.max_rows", 1000):
         print(idx.round(3).to_string(index=False))
     out = Path(args.out) if args.out else inputs.figure_path(args.results, "sensitivity")
-    written = figures.save(figures.sensitivity_figure(idx, scenario=str(df["scenario"].iloc[0])), out)
+    fig = figures.sensitivity_figure(idx, scenario=str(df["scenario"].iloc[0]), sweep=manifest.get("name"))
+    written = figures.save(fig, out)
     table = results.write_csv(idx, out.with_suffix(".csv"))
     for f in [*written, table]:
         print(f"wrote {f}")

@@ -6,10 +6,12 @@ import json
 import sys
 from pathlib import Path
 
-from .. import api, results
 from ..errors import CasimError
-from ..scenario import json_schema, load_scenario, parse_set
+from .early import ENGINES, scenario_arg
 from .progress import bar
+
+# the engines, pandas and the scenario model are imported by each command, not here: building the parser
+# (every `casim` command, `--help` and argument errors) stays fast (benchmarks/bench_startup.py)
 
 
 def register(sub) -> None:
@@ -17,7 +19,16 @@ def register(sub) -> None:
     p.add_argument(
         "scenario", help="scenario YAML file, or the name of a shipped scenario (baseline, sanctions_tighten, ...)"
     )
-    p.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    p.add_argument(
+        "--out",
+        help="output folder (default: results/<scenario name made safe>; with --set, results/<name>--set-<hash of the "
+        "overrides>, so an override never replaces the plain run)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a folder holding other results (another scenario, other --set, a comparison, a sweep store)",
+    )
     p.add_argument("--replicates", type=int, help="number of replicates (default: the file's)")
     p.add_argument("--seed", type=int, help="base seed (default: the file's)")
     p.add_argument(
@@ -25,7 +36,7 @@ def register(sub) -> None:
     )
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     p.add_argument(
-        "--engine", choices=api.ENGINES, default="ensemble", help="ensemble (fast, default) or mesa (one model per run)"
+        "--engine", choices=ENGINES, default="ensemble", help="ensemble (fast, default) or mesa (one model per run)"
     )
     p.set_defaults(func=cmd_run)
 
@@ -33,25 +44,37 @@ def register(sub) -> None:
     c.add_argument("files", nargs="+")
     c.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files (--sweep: of sweep files)")
+    s.add_argument("--sweep", action="store_true", help="the schema of sweep files instead (casim sweep)")
     s.set_defaults(func=cmd_schema)
 
 
 def cmd_run(args) -> int:
-    scenario = load_scenario(args.scenario, parse_set(args.set))
+    scenario_arg(args.scenario)  # a missing file is reported before the imports
+    from .. import api, folders, results
+    from ..scenario import load_scenario, parse_set
+
+    overrides = parse_set(args.set)
+    scenario = load_scenario(args.scenario, overrides)
+    sets = [f"{k}={v}" for k, v in overrides]
+    out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets)
     n = scenario.replicates if args.replicates is None else args.replicates
-    with bar(n, desc=scenario.name) as advance:
-        df = api.run(scenario, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    path = results.write(df, df.attrs["manifest"], out, args.format)
+    # the folder is locked and checked before the run, and replaced as a whole after it
+    with folders.replacing(out, "run", folders.describe_run(scenario.name, sets), args.overwrite) as new:
+        with bar(n, desc=scenario.name) as advance:
+            df = api.run(scenario, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance)
+        table = results.fill(new, df, {**df.attrs["manifest"], "set": sets}, args.format)
     last = df["date"].iloc[-1]
-    print(f"{scenario.name}: {n} replicate(s), {scenario.start}..{scenario.end}; mean shares at {last}:")
+    header = scenario.name + (" with --set " + " ".join(sets) if sets else "")
+    print(f"{header}: {n} replicate(s), {scenario.start}..{scenario.end}; mean shares at {last}:")
     print(api.summary(df).round(3).to_string())
-    print(f"wrote {path} and {out / 'manifest.json'}")
+    print(f"wrote {out / table.name} and {out / 'manifest.json'}")
     return 0
 
 
 def cmd_check(args) -> int:
+    from ..scenario import load_scenario
+
     failed = 0
     for f in args.files:
         try:
@@ -66,5 +89,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    if args.sweep:
+        from ..sweep.schema import json_schema
+    else:
+        from ..scenario import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0

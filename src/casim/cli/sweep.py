@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from .. import api
-from ..sweep import SweepInterrupted, load_sweep, plan_info, run_sweep, summarise
-from ..sweep.executors import EXECUTORS
+from .early import ENGINES, EXECUTORS, existing
 from .progress import bar
+
+# casim.sweep (pandas, SALib, the engines) is imported by the command, not here: building the parser stays fast
 
 
 def register(sub) -> None:
@@ -28,7 +28,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--engine",
-        choices=api.ENGINES,
+        choices=ENGINES,
         help="ensemble (default: a chunk is one vectorised batch) or mesa (one model per run)",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted store: run only the missing chunks")
@@ -46,11 +46,17 @@ def _plan_line(info: dict) -> str:
         line += f" on {info['pool']} ({info['engine']})"
         if info["done"]:
             line += f"; {info['done']} of {info['chunks']} chunks already stored"
+        if info.get("damaged"):
+            line += f"; {info['damaged']} damaged chunk(s) (size or checksum differs from the record) run again"
         return line
     return f"{line} ({info['engine']}) into {info['out']}; parameters: {', '.join(info['parameters'])}"
 
 
 def cmd_sweep(args) -> int:
+    existing(args.sweep)  # a missing file is reported before the imports
+    from ..sweep import SweepInterrupted, load_sweep, plan_info, run_sweep, summarise
+    from ..sweep.runner import Terminated
+
     spec = load_sweep(args.sweep)
     for note in spec.notes:
         print(f"casim: note: {note}", file=sys.stderr)
@@ -82,9 +88,14 @@ def cmd_sweep(args) -> int:
         )
     except SweepInterrupted as e:
         _close_bar(state)
-        print(f"casim: interrupted: {e.done} of {e.total} chunks are stored in {e.out}", file=sys.stderr)
+        word = "terminated" if e.signal == "SIGTERM" else "interrupted"
+        print(f"casim: {word}: {e.done} of {e.total} chunks are stored in {e.out}", file=sys.stderr)
         print(f"resume with: {e.command}", file=sys.stderr)
         return e.exit_code
+    except Terminated:  # SIGTERM before any chunk ran (starting the workers, creating the store)
+        _close_bar(state)
+        print("casim: terminated", file=sys.stderr)
+        return 143
     finally:
         _close_bar(state)
 

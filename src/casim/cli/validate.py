@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import heldout, projection, results, shipped, validation, votes
-from ..api import replicate_seeds
+from .. import shipped
 from ..errors import CasimError
-from ..scenario import load_scenario, parse_set
+from .early import existing, scenario_arg
 from .progress import bar
+
+# the model, pandas and the vote model are imported by each command, not here: building the parser stays fast
 
 SHIPPED = shipped.DEFAULT_FILES
 
@@ -91,6 +92,8 @@ def _scenario_args(p) -> None:
 
 def _inputs(args) -> tuple:
     """The baseline, the hindcast and the fitted records: the given files or the shipped ones."""
+    from ..scenario import load_scenario
+
     baseline = load_scenario(args.baseline or shipped.default_file("baseline"))
     hindcast = load_scenario(args.hindcast or shipped.default_file("hindcast"))
     fitted = args.resolutions or shipped.default_file("resolutions")
@@ -98,6 +101,12 @@ def _inputs(args) -> tuple:
 
 
 def cmd_votes(args) -> int:
+    scenario_arg(args.scenario)  # a missing file is reported before the imports
+    existing(args.resolutions)
+    from .. import projection, results, votes
+    from ..api import replicate_seeds
+    from ..scenario import load_scenario, parse_set
+
     scenario = load_scenario(args.scenario, parse_set(args.set))
     resolutions = votes.read_resolutions(args.resolutions or shipped.default_file("resolutions"))
     post = _posterior(args)
@@ -121,6 +130,10 @@ def cmd_votes(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    existing(args.baseline, args.hindcast, args.resolutions)  # a missing file is reported before the imports
+    existing(None if args.held_out in ("", "none") else args.held_out)
+    from .. import heldout, results, validation
+
     baseline, hindcast, fitted = _inputs(args)
     held_out = None if args.held_out in ("", "none") else args.held_out or shipped.default_file("held_out")
     resolutions = validation.resolutions(fitted, held_out)
@@ -149,9 +162,10 @@ def cmd_validate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .. import calibrate
+    from .. import calibrate, validation
 
-    calibrate.check_settings(args.draws, args.replicates, args.quantile, args.seed)
+    calibrate.check_settings(args.draws, args.replicates, args.quantile, args.seed)  # settings first, then files
+    existing(args.baseline, args.hindcast, args.resolutions)
     baseline, hindcast, fitted = _inputs(args)
     resolutions = validation.resolutions(fitted)
     with bar(args.draws, unit="draw", desc="ABC") as advance:

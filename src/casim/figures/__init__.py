@@ -1,16 +1,19 @@
 """Figures of results tables: each ``*_figure`` function returns a matplotlib Figure (notebooks and the CLI share them).
 
 One module per family: :mod:`.style` (colours, labels, saving, panel layouts),
-:mod:`.trajectories` (trajectories, ternary, stacked, compare, differences),
-:mod:`.sweeps` (sweep map and line, discovery), :mod:`.sensitivity` (Sobol,
-Morris, tornado) and :mod:`.votes` (votes, vote path, posterior). This package
-re-exports their public names and holds :data:`FIGURE_KINDS`, the figure kinds
-of ``casim plot --kind``, drawn by :func:`render_figure`.
+:mod:`.trajectories` (trajectories, ternary, stacked, compare),
+:mod:`.differences` (differences from a baseline), :mod:`.sweeps` (sweep map
+and line, discovery), :mod:`.sensitivity` (Sobol, Morris, tornado) and
+:mod:`.votes` (votes, vote path, posterior). This package re-exports their
+public names and holds :data:`FIGURE_KINDS`, the figure kinds of ``casim plot
+--kind``, drawn by :func:`render_figure`, and which kinds fit which results
+(:func:`input_of`, :func:`kinds_for`, :func:`check_fit`).
 
 Each power casim knows has one fixed colour (Okabe-Ito, safe for colour-blind
 readers) in every figure, and other powers distinct ones within a table
-(:func:`palette`); vote outcomes have colours of their own. Titles name the
-scenario; axes carry units. Figures are built
+(:func:`palette`); vote outcomes have colours of their own. Powers go by their
+display names (:func:`power_name`). Titles name the scenario (and a sweep's
+figures the sweep); axes carry units. Figures are built
 with :class:`matplotlib.figure.Figure` directly, not pyplot, so they need no
 GUI backend and leave no global state behind.
 
@@ -21,16 +24,18 @@ command line (which lists :data:`FIGURE_KINDS`) without them.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .. import _lazy
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from .differences import differences_figure
     from .sensitivity import sensitivity_figure, tornado_figure
     from .style import (
         FALLBACK_COLOURS,
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
         POWER_COLOURS,
         colour,
         palette,
+        power_name,
         save,
     )
     from .sweeps import (
@@ -50,7 +56,6 @@ if TYPE_CHECKING:
     )
     from .trajectories import (
         compare_figure,
-        differences_figure,
         stacked_figure,
         ternary_figure,
         trajectories_figure,
@@ -68,14 +73,16 @@ _EXPORTS: dict[str, str] = {
             "POWER_COLOURS",
             "colour",
             "palette",
+            "power_name",
             "save",
         ],
         "style",
     ),
     **dict.fromkeys(
-        ["compare_figure", "differences_figure", "stacked_figure", "ternary_figure", "trajectories_figure"],
+        ["compare_figure", "stacked_figure", "ternary_figure", "trajectories_figure"],
         "trajectories",
     ),
+    "differences_figure": "differences",
     **dict.fromkeys(["discovery_figure", "sweep_figure", "sweep_line_figure", "sweep_map_figure"], "sweeps"),
     **dict.fromkeys(["sensitivity_figure", "tornado_figure"], "sensitivity"),
     **dict.fromkeys(
@@ -113,6 +120,52 @@ FIGURE_KINDS: Mapping[str, FigureKind] = {
     "discovery": FigureKind("discovery_figure", "sweep"),
 }
 
+# what each kind of results table is called in an error, and why a kind of another table does not fit it
+_INPUTS = {
+    "scenario": "one scenario's run table",
+    "comparison": "a comparison table (several scenarios)",
+    "sweep": "a sweep's results",
+}
+_NEEDS = {
+    "scenario": "one scenario's runs over time",
+    "comparison": "a table of two or more scenarios (write one with `casim compare`)",
+    "sweep": "a sweep's design points and its manifest (write one with `casim sweep`)",
+}
+
+
+def input_of(df: pd.DataFrame, manifest: Mapping | None = None) -> str:
+    """What a results table is: ``"sweep"`` (its manifest is a sweep's, or its rows carry a design ``point``),
+    ``"comparison"`` (two or more scenarios) or ``"scenario"`` (one scenario's runs)."""
+    from ..analysis.summary import scenarios_of
+
+    if (manifest or {}).get("kind") == "sweep" or "point" in df.columns:
+        return "sweep"
+    return "comparison" if len(scenarios_of(df)) > 1 else "scenario"
+
+
+def kinds_for(table: str) -> list[str]:
+    """The figure kinds that fit a table (:func:`input_of`): its own, then for a comparison one scenario's kinds too
+    (drawn for the scenario ``--scenario`` names)."""
+    also = ["scenario"] if table == "comparison" else []
+    return [k for fits in (table, *also) for k, v in FIGURE_KINDS.items() if v.fits == fits]
+
+
+def check_fit(kind: str, df: pd.DataFrame, manifest: Mapping | None = None, where: str | None = None) -> str:
+    """``kind`` if it fits the table (:func:`kinds_for`), else a one-line error naming the kinds that do."""
+    from ..analysis.summary import check_choice
+    from ..errors import CasimError
+
+    check_choice("figure kind", kind, tuple(FIGURE_KINDS))
+    table = input_of(df, manifest)
+    fits = kinds_for(table)
+    if kind not in fits:
+        raise CasimError(
+            f"--kind {kind} does not fit {_INPUTS[table]}: it needs {_NEEDS[FIGURE_KINDS[kind].fits]}; "
+            f"kinds that fit this table: {', '.join(fits)}",
+            where=where,
+        )
+    return kind
+
 
 def render_figure(
     kind: str,
@@ -123,67 +176,70 @@ def render_figure(
     outcome: str | None = None,
     partner: str | None = None,
     scenario: str | None = None,
+    manifest: Mapping | None = None,
+    zoom: bool = False,
 ) -> Figure:
-    """The figure of one ``kind`` (:data:`FIGURE_KINDS`) for a results table (``problem``/``design`` from a sweep's
-    manifest for sweep kinds).
+    """The figure of one ``kind`` (:data:`FIGURE_KINDS`) for a results table and its ``manifest``.
 
-    ``scenario`` picks one scenario of a table that holds several (``compare``
-    and ``differences``: the baseline, by default the first).
+    A kind that does not fit the table (:func:`check_fit`) is an error.
+    ``problem``/``design`` default to the manifest's (sweep kinds); the
+    manifest also gives the sweep's name for its titles and the scenario's
+    shocks for trajectories. ``scenario`` picks one scenario of a table that
+    holds several (``compare`` and ``differences``: the baseline, by default
+    the first). ``zoom`` zooms the ternary figure on the data.
     """
     from ..analysis import compare as _compare
     from ..analysis import discovery as _discovery
     from ..analysis import sensitivity as _sensitivity
-    from ..analysis.summary import (
-        check_choice,
-        one_scenario,
-        outcomes_of,
-        scenarios_of,
-        states_of,
-    )
-    from ..errors import CasimError
+    from ..analysis.summary import check_choice, one_scenario, outcomes_of, scenarios_of, states_of
     from .sweeps import discovery_target
+    from .trajectories import shocks_in
 
-    check_choice("figure kind", kind, tuple(FIGURE_KINDS))
+    manifest = manifest or {}
+    check_fit(kind, df, manifest)
+    problem = manifest.get("problem") if problem is None else problem
+    design = manifest.get("design") if design is None else design
+    sweep = manifest.get("name") if manifest.get("kind") == "sweep" else None
     draw = FIGURE_KINDS[kind].draw
     states = None if state is None else [state]
     if FIGURE_KINDS[kind].fits == "comparison":
-        if len(scenarios_of(df)) < 2:
-            raise CasimError(
-                f"the {kind} figure needs a table with two or more scenarios (write one with `casim compare`)"
-            )
         if kind == "compare":
             return draw(df, states, baseline=scenario)
         diff = _compare.differences(df, baseline=scenario)
         if state is not None:
             diff = diff[diff["state"] == check_choice("state", state, states_of(df))]
-        return draw(diff, None if outcome is None else [check_choice("outcome", outcome, outcomes_of(df))])
+        modelled = {
+            name: m["scenario"]["powers"]
+            for name, m in (manifest.get("scenarios") or {}).items()
+            if isinstance(m, Mapping) and isinstance(m.get("scenario"), Mapping) and "powers" in m["scenario"]
+        }
+        return draw(
+            diff,
+            None if outcome is None else [check_choice("outcome", outcome, outcomes_of(df))],
+            modelled=modelled or None,
+        )
     df = one_scenario(df, scenario)
-    if kind in ("trajectories", "ternary"):
-        return draw(df, states)
+    if kind == "trajectories":
+        return draw(df, states, shocks=shocks_in(manifest, scenarios_of(df)[0]))
+    if kind == "ternary":
+        return draw(df, states, zoom=zoom)
     if kind == "sweep":
-        return draw(df, state, outcome=outcome or "dominant", problem=problem)
+        return draw(df, state, outcome=outcome or "dominant", problem=problem, sweep=sweep)
     if kind == "sensitivity":
         idx = _sensitivity.from_manifest(
-            df, {"problem": problem, "design": design}, states, None if outcome is None else [outcome]
+            df,
+            {"problem": problem, "design": design, "seed": manifest.get("seed")},  # the sweep's bootstrap seed
+            states,
+            None if outcome is None else [outcome],
         )
-        return draw(idx)
+        return draw(idx, scenario=scenarios_of(df)[0], sweep=sweep)
     state, partner = discovery_target(df, state, partner)
     box = _discovery.discover(df, state, partner, problem=problem)
-    return draw(df, box)
+    return draw(df, box, sweep=sweep)
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first use (see the module docstring)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+# each public name is loaded from its module on first use (see the module docstring)
+__getattr__, __dir__ = _lazy.exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [
@@ -195,13 +251,17 @@ __all__ = [
     "POSTERIOR_COLOURS",
     "POWER_COLOURS",
     "FigureKind",
+    "check_fit",
     "colour",
     "compare_figure",
     "differences_figure",
     "discovery_figure",
     "palette",
     "identification_figure",
+    "input_of",
+    "kinds_for",
     "posterior_figure",
+    "power_name",
     "render_figure",
     "save",
     "sensitivity_figure",

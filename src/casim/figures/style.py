@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 
@@ -34,6 +35,8 @@ HEDGING_COLOUR = "#7F7F7F"
 # is not read as a power.
 OUTCOME_COLOURS: dict[str, str] = {"yes": "#332288", "no": "#882255", "abstain": "#DDCC77", "absent": "#DDDDDD"}
 POSTERIOR_COLOURS: dict[str, str] = {"identified": "#332288", "not identified": "#999999", "prior": "#E8E8E8"}
+# how figures name casim's powers (others: power_name)
+POWER_NAMES: dict[str, str] = {"russia": "Russia", "west": "West", "china": "China", "turkey": "Turkey", "iran": "Iran"}
 SHARE_UNIT = "share of alignment (fraction, 0-1)"
 HEDGING_UNIT = "hedging index (normalised entropy, 0-1)"
 BAND = 0.25  # opacity of the 5-95% bands
@@ -65,18 +68,39 @@ def colour(power: str, powers: Iterable[str] = ()) -> str:
     return palette([*powers, power])[power]
 
 
+def power_name(power: str) -> str:
+    """A power's name as figures show it: "Russia", "West", "China" for casim's powers; a power a scenario adds by its
+    name with a capital and spaces for underscores ("gulf_states" -> "Gulf states")."""
+    if power == "hedging":
+        return "hedging"
+    return POWER_NAMES.get(power) or power.replace("_", " ").capitalize()
+
+
 def outcome_label(outcome: str) -> str:
     """Axis label of an outcome, with its unit."""
     if outcome == "hedging":
         return HEDGING_UNIT
     if outcome == "dominant":
         return "dominant partner"
-    return f"{outcome} {SHARE_UNIT}"
+    return f"{power_name(outcome)} {SHARE_UNIT}"
+
+
+def outcome_name(outcome: str) -> str:
+    """A short row or legend label of an outcome: "Russia share", "hedging index"."""
+    return "hedging index" if outcome == "hedging" else f"{power_name(outcome)} share"
 
 
 def parameter_label(path: str) -> str:
-    """Axis label of a parameter (casim's levers, exposures and weights are dimensionless)."""
-    return f"{path} (dimensionless)"
+    """Axis label of a parameter: its path (casim's levers, exposures and weights have no unit to name)."""
+    return path
+
+
+def date_axis(ax, dates) -> None:
+    """A date x axis that spans ``dates`` (datetimes, sorted) exactly, with at most five year ticks."""
+    ax.set_xlim(dates[0], dates[-1])
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=5)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def state_title(state: str) -> str:
@@ -133,5 +157,5 @@ def framed_panels(width: float, height: float) -> tuple[Figure, SubFigure]:
 
 def power_legend(fig: Figure, powers: Sequence[str], pal: Mapping[str, str], extra: Sequence = ()) -> None:
     """One legend below the panels: a swatch per power in its colour, then ``extra`` handles."""
-    handles = [Patch(facecolor=pal[p], label=p) for p in powers] + list(extra)
+    handles = [Patch(facecolor=pal[p], label=power_name(p)) for p in powers] + list(extra)
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), frameon=False)

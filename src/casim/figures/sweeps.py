@@ -20,8 +20,10 @@ from .style import (
     BAND,
     SHARE_UNIT,
     outcome_label,
+    outcome_name,
     palette,
     parameter_label,
+    power_name,
     state_title,
 )
 
@@ -34,10 +36,15 @@ def sweep_map_figure(
     outcome: str = "dominant",
     bins: int = 10,
     problem: Mapping | None = None,
+    sweep: str | None = None,
 ) -> Figure:
-    """Heatmap of an outcome at the horizon over two swept parameters: the dominant partner or a mean share."""
+    """Heatmap of an outcome at the horizon over two swept parameters: the dominant partner or a mean share (its
+    colour scale spans the cells' range, which the colour bar gives).
+
+    ``sweep``: the sweep's name (its manifest's ``name``), for the title.
+    """
     grid = _response.response_grid(df, x, y, state, outcome, bins, problem)
-    name = scenarios_of(df)[0]
+    name = sweep_title(df, sweep)
     date = str(horizon(df)["date"].iloc[0])
     fig = Figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.add_subplot()
@@ -60,7 +67,7 @@ def sweep_map_figure(
                 ax.text(xs[ix], ys[iy], f"{a:.0%}", ha="center", va="center", fontsize=7, color="white")
         present = [p for p in powers if p in set(grid.to_numpy().ravel())]
         ax.legend(
-            handles=[Patch(facecolor=pal[p], label=p) for p in present],
+            handles=[Patch(facecolor=pal[p], label=power_name(p)) for p in present],
             title="most frequent dominant partner\n(% of runs in cell)",
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
@@ -68,15 +75,24 @@ def sweep_map_figure(
         )
         what = "dominant partner"
     else:
-        mesh = ax.pcolormesh(
-            xe, ye, np.ma.masked_invalid(grid.to_numpy(float)), cmap="viridis", vmin=0, vmax=1, gid="map"
-        )
-        fig.colorbar(mesh, ax=ax, label=f"mean {outcome_label(outcome)}")
-        what = f"mean {outcome} share" if outcome != "hedging" else "mean hedging"
+        values = np.ma.masked_invalid(grid.to_numpy(float))
+        lo, hi = float(values.min()), float(values.max())
+        if hi - lo < 1e-9:  # one value everywhere: a scale around it
+            lo, hi = lo - 0.005, hi + 0.005
+        mesh = ax.pcolormesh(xe, ye, values, cmap="viridis", vmin=lo, vmax=hi, gid="map")
+        fig.colorbar(mesh, ax=ax, label=f"mean {outcome_label(outcome)}\n(colours span the cells' range)")
+        what = f"mean {outcome_name(outcome)}"
     ax.set_xlabel(parameter_label(x))
     ax.set_ylabel(parameter_label(y))
     ax.set_title(f"{name}: {state_title(state)} {what} at {date}")
     return fig
+
+
+def sweep_title(df: pd.DataFrame, sweep: str | None) -> str:
+    """What a sweep figure's title names: the sweep and the scenario it varies ("sweep levers-sobol on baseline"), or
+    the scenario alone when the sweep's name is not known."""
+    scenario = scenarios_of(df)[0]
+    return f"sweep {sweep} on {scenario}" if sweep else scenario
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
@@ -94,24 +110,24 @@ def sweep_line_figure(
     outcomes: Sequence[str] | None = None,
     bins: int = 10,
     problem: Mapping | None = None,
+    sweep: str | None = None,
 ) -> Figure:
-    """Mean share toward each power (and its 5-95% range over runs) against one swept parameter."""
+    """Mean share toward each power (and its 5-95% range over runs) against one swept parameter (``sweep``: the
+    sweep's name, for the title)."""
     outcomes = powers_of(df) if outcomes is None else list(outcomes)
     pal = palette(powers_of(df))
-    name = scenarios_of(df)[0]
+    name = sweep_title(df, sweep)
     date = str(horizon(df)["date"].iloc[0])
     fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     ax = fig.add_subplot()
     for o in outcomes:
         line = _response.response_line(df, x, state, o, bins, problem=problem)
         ax.fill_between(line[x], line["low"], line["high"], color=pal[o], alpha=BAND, linewidth=0, gid=f"{o}:band")
-        ax.plot(line[x], line["mean"], color=pal[o], marker="o", markersize=3, label=o, gid=f"{o}:mean")
+        ax.plot(line[x], line["mean"], color=pal[o], marker="o", markersize=3, label=outcome_name(o), gid=f"{o}:mean")
     ax.set_ylim(0, 1)
     ax.set_xlabel(parameter_label(x))
     ax.set_ylabel(SHARE_UNIT if all(o != "hedging" for o in outcomes) else "share or hedging index (0-1)")
-    ax.set_title(
-        f"{name}: {state_title(state)} at {date} against {x}\n(mean and 5-95% over runs; other parameters vary)"
-    )
+    ax.set_title(f"{name}: {state_title(state)} at {date} against {x}\n(mean and 90% of runs; other parameters vary)")
     ax.legend(frameon=False)
     return fig
 
@@ -124,28 +140,30 @@ def sweep_figure(
     outcome: str = "dominant",
     problem: Mapping | None = None,
     bins: int = 10,
+    sweep: str | None = None,
 ) -> Figure:
     """The sweep response: a map over the first two swept parameters (or ``x`` and ``y``), or a line over the only
-    one."""
+    one (``sweep``: the sweep's name, for the title)."""
     params = _response.swept_parameters(df, problem)
     state = state or states_of(df)[0]
     x = x or params[0]
     if y is None and len(params) > 1:
         y = next(p for p in params if p != x)
     if y is None:
-        return sweep_line_figure(df, x, state, None if outcome == "dominant" else [outcome], bins, problem)
-    return sweep_map_figure(df, x, y, state, outcome, bins, problem)
+        return sweep_line_figure(df, x, state, None if outcome == "dominant" else [outcome], bins, problem, sweep)
+    return sweep_map_figure(df, x, y, state, outcome, bins, problem, sweep)
 
 
-def discovery_figure(df: pd.DataFrame, box: _discovery.Box) -> Figure:
+def discovery_figure(df: pd.DataFrame, box: _discovery.Box, sweep: str | None = None) -> Figure:
     """The runs over the box's two most restricted parameters with the box drawn, every parameter's range in the box,
     and PRIM's trajectory.
 
     Runs that share a point of the plane (a grid's replicates) are drawn as one
     marker coloured by the share of them that end with the partner dominant,
-    its area growing with their number, so no run hides another.
+    its area growing with their number, so no run hides another. ``sweep``:
+    the sweep's name, for the title.
     """
-    name = scenarios_of(df)[0]
+    name = sweep_title(df, sweep)
     params = list(box.limits.index)
     shown = box.most_restricted[:2]
     pal = palette(powers_of(df))
@@ -180,9 +198,9 @@ def discovery_figure(df: pd.DataFrame, box: _discovery.Box) -> Figure:
         dots = ax.scatter(points[px], points["share"], **style)
         ax.axvspan(*box.limits.loc[px, ["low", "high"]], color="black", alpha=0.1, gid="box")
         ax.set_ylim(-0.05, 1.05)
-        ax.set_ylabel(f"share of runs with {box.partner} dominant (0-1)")
+        ax.set_ylabel(f"share of runs with {power_name(box.partner)} dominant (0-1)")
     ax.set_xlabel(parameter_label(px))
-    fig.colorbar(dots, ax=ax, label=f"share of the point's runs with {box.partner} dominant (0-1)")
+    fig.colorbar(dots, ax=ax, label=f"share of the point's runs with {power_name(box.partner)} dominant (0-1)")
     fig.legend(
         handles=[
             Patch(fill=False, edgecolor="black", linewidth=1.5, label="the box"),
@@ -233,10 +251,12 @@ def discovery_figure(df: pd.DataFrame, box: _discovery.Box) -> Figure:
         ax.set_xlabel("coverage (fraction of runs of interest in the box)")
         ax.set_ylabel("density (fraction of runs in the box of interest)")
         ax.set_title("PRIM peeling trajectory")
-    fig.suptitle(
-        f"{name}: where {state_title(box.state)} ends with {box.partner} dominant ({box.method.upper()}, {box.runs} "
-        "runs)"
+    title = (
+        f"{name}: where {state_title(box.state)} ends with {power_name(box.partner)} dominant ({box.method.upper()}, "
+        f"{box.runs} runs)"
     )
+    # a box that says little says so on the figure, not only in the printed description
+    fig.suptitle(title if box.warning is None else f"{title}\nwarning: {box.warning}")
     return fig
 
 

@@ -12,7 +12,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
 from ..analysis.summary import (
     bands,
@@ -25,14 +24,14 @@ from ..analysis.summary import (
     scenarios_of,
     states_of,
 )
-from ..errors import CasimError
 from .style import (
     BAND,
-    HEDGING_COLOUR,
     SHARE_UNIT,
+    date_axis,
     palette,
     panel_grid,
     power_legend,
+    power_name,
     state_title,
 )
 
@@ -65,33 +64,140 @@ def _band_panel(ax, b: pd.DataFrame, powers: Sequence[str], state: str, scenario
     ax.set_ylim(0, 1)
 
 
+def shocks_in(manifest: Mapping | None, scenario: str) -> list[Mapping]:
+    """The resolved shocks of ``scenario`` in a results manifest (a run's, or a comparison's entry for it); [] if the
+    manifest does not hold them."""
+    manifest = manifest or {}
+    own = (manifest.get("scenarios") or {}).get(scenario)
+    for m in (own, manifest):
+        if isinstance(m, Mapping) and isinstance(m.get("scenario"), Mapping):
+            shocks = m["scenario"].get("shocks")
+            if isinstance(shocks, list) and m["scenario"].get("name", scenario) == scenario:
+                return [s for s in shocks if isinstance(s, Mapping)]
+    return []
+
+
+def shock_starts(df: pd.DataFrame, shocks: Sequence[Mapping]) -> dict[str, list[str]]:
+    """The quarter each shock starts (its ``step``'s date in the table) and the shocks starting then, by id."""
+    dates = df.groupby("step", sort=True)["date"].first().astype(str)
+    out: dict[str, list[str]] = {}
+    for sh in shocks:
+        step = sh.get("step")
+        if isinstance(step, int) and step in dates.index:
+            ids = out.setdefault(str(dates.loc[step]), [])
+            name = str(sh.get("id") or "shock")
+            if name not in ids:
+                ids.append(name)
+    return dict(sorted(out.items()))
+
+
+SHOCK_COLOUR = "#333333"  # the dotted line where a shock starts, and its name
+
+
+def _mark_shocks(ax, starts: Mapping[str, Sequence[str]], state: str) -> None:
+    """A dotted line where each shock starts, named at the top of the panel (several at one date: their count)."""
+    for date, ids in starts.items():
+        at = quarter_starts([date])[0]
+        ax.axvline(at, color=SHOCK_COLOUR, linestyle=":", linewidth=1.0, zorder=1.5, gid=f"{state}:shock:{date}")
+        label = ", ".join(ids) if len(ids) <= 2 else f"{len(ids)} shocks"
+        ax.text(
+            at,
+            0.98,
+            f"{label} ",
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize=6.5,
+            color=SHOCK_COLOUR,
+            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 0.5},
+            gid=f"{state}:shock-label:{date}",
+        )
+
+
+def _dates(df: pd.DataFrame) -> np.ndarray:
+    """The table's quarters in step order, as the first day of each (the x values of every panel)."""
+    return quarter_starts(df.groupby("step", sort=True)["date"].first().astype(str))
+
+
+BAND_LABEL = "band: 90% of runs (5th-95th percentile)"
+
+
 def trajectories_figure(
-    df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None
+    df: pd.DataFrame,
+    states: Sequence[str] | str | None = None,
+    scenario: str | None = None,
+    shocks: Sequence[Mapping] | None = None,
 ) -> Figure:
-    """Each state's share toward each power over time: median and 5-95% band across replicates."""
+    """Each state's share toward each power over time: median and 5-95% band across replicates, with a dotted line
+    where each shock starts.
+
+    ``shocks`` are the resolved scenario's (``manifest["scenario"]["shocks"]``:
+    each with ``id`` and ``step``); by default those of the manifest in
+    ``df.attrs`` (a table from :func:`casim.run`).
+    """
     df = one_scenario(df, scenario)
     name = scenarios_of(df)[0]
     powers = powers_of(df)
     states = _states(df, states)
+    if shocks is None:
+        shocks = shocks_in(df.attrs.get("manifest"), name)
+    starts = shock_starts(df, shocks)
     b = bands(df)
     n = df["run"].nunique()
     pal = palette(powers)
+    x = _dates(df)
     fig, axes = panel_grid(len(states), 3)
     for ax, s in zip(axes, states, strict=True):
         _band_panel(ax, b[b["state"] == s], powers, s, name, pal)
+        _mark_shocks(ax, starts, s)
+        date_axis(ax, x)
         ax.set_title(state_title(s))
         ax.set_xlabel("date (quarter)")
         ax.set_ylabel(SHARE_UNIT)
-    fig.suptitle(f"{name}: alignment toward each power (median and 5-95% of {n} runs)")
-    power_legend(fig, powers, pal, [Patch(facecolor="#BBBBBB", alpha=0.6, label="5-95% band")])
+    fig.suptitle(f"{name}: alignment toward each power (line: median of {n} runs; band: 90% of runs)")
+    extra: list = [Patch(facecolor="#BBBBBB", alpha=0.6, label=BAND_LABEL)]
+    if starts:
+        extra.append(Line2D([], [], color=SHOCK_COLOUR, linestyle=":", label="a shock starts (named at the top)"))
+    power_legend(fig, powers, pal, extra)
     return fig
 
 
-def ternary_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None) -> Figure:
-    """Each state's mean path across the simplex of three powers, start and horizon marked, the replicate cloud at the
-    horizon.
+def _zoomed_minimums(extents: Sequence[np.ndarray], margin: float = 0.15) -> tuple[float, list[np.ndarray]]:
+    """One side length for every panel and each panel's lower limits, so each panel's triangle holds its points.
 
-    With more (or fewer) than three powers a simplex cannot be drawn, so this
+    ``extents`` are each panel's points (rows of three shares). The side is
+    the widest panel's data side plus ``margin`` of it (at least 0.02 more),
+    at most 1; each panel's triangle is centred on its points and kept inside
+    the simplex.
+    """
+    lows = [pts.min(axis=0) for pts in extents]
+    sides = [1.0 - float(lo.sum()) for lo in lows]
+    side = min(1.0, max(sides) * (1 + margin) + 0.02)
+    out = []
+    for lo, own in zip(lows, sides, strict=True):
+        mins = lo - (side - own) / 3
+        while (mins < 0).any():  # a corner past the simplex: move the triangle back in along the other axes
+            short = -mins[mins < 0].sum()
+            mins = np.where(mins < 0, 0.0, mins)
+            free = mins > 0
+            if not free.any():
+                break
+            mins = np.where(free, mins - short / free.sum(), mins)
+        out.append(mins)
+    return side, out
+
+
+def ternary_figure(
+    df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None, zoom: bool = False
+) -> Figure:
+    """Each state's mean path across the simplex of three powers, start (hollow circle, drawn on top) and horizon
+    (star) marked, the replicate cloud at the horizon.
+
+    With ``zoom`` every panel shows only the part of the simplex around its
+    state's path and cloud, all panels at one scale (the title gives it), so
+    a move of a few hundredths is visible; without, the whole simplex. With
+    more (or fewer) than three powers a simplex cannot be drawn, so this
     returns :func:`stacked_figure` instead.
     """
     df = one_scenario(df, scenario)
@@ -105,26 +211,23 @@ def ternary_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
     t, lc, r = powers  # top, left, right corners
     # mpltern's automatic title and label placement is slow under a layout engine: place them by hand
     fig, axes = panel_grid(len(states), 3, size=(4.2, 4.0), layout=None, projection="ternary")
-    rows = -(-len(states) // 3)
-    fig.subplots_adjust(left=0.07, right=0.93, bottom=0.1 / rows + 0.05, top=1 - 0.26 / rows, wspace=0.6, hspace=0.85)
+    height = fig.get_figheight()
+    fig.set_figheight(height + 0.5)  # room for the legend below the last row's bottom axis label
+    fig.subplots_adjust(
+        left=0.07, right=0.93, bottom=1.25 / (height + 0.5), top=1 - 0.9 / (height + 0.5), wspace=0.6, hspace=0.7
+    )
     first = cast(int, df["step"].idxmin())  # a row label of the results table
     start_date, end_date = str(df.loc[first, "date"]), str(last["date"].iloc[0])
-    for ax, s in zip(axes, states, strict=True):
-        cloud = last[last["state"].astype(str) == s]
-        ax.scatter(cloud[t], cloud[lc], cloud[r], s=7, color="#777777", alpha=0.6, linewidths=0, gid=f"{s}:cloud")
-        path = mean_path(df, s)
-        ax.plot(path[t], path[lc], path[r], color="black", linewidth=1.5, gid=f"{s}:path")
-        ax.scatter(
-            path[t].iloc[:1],
-            path[lc].iloc[:1],
-            path[r].iloc[:1],
-            marker="o",
-            s=40,
-            facecolor="white",
-            edgecolor="black",
-            zorder=3,
-            gid=f"{s}:start",
+    paths = {s: mean_path(df, s) for s in states}
+    clouds = {s: last[last["state"].astype(str) == s] for s in states}
+    if zoom:
+        side, lows = _zoomed_minimums(
+            [np.vstack([paths[s][powers].to_numpy(), clouds[s][powers].to_numpy()]) for s in states]
         )
+    for k, (ax, s) in enumerate(zip(axes, states, strict=True)):
+        cloud, path = clouds[s], paths[s]
+        ax.scatter(cloud[t], cloud[lc], cloud[r], s=7, color="#777777", alpha=0.6, linewidths=0, gid=f"{s}:cloud")
+        ax.plot(path[t], path[lc], path[r], color="black", linewidth=1.5, gid=f"{s}:path")
         ax.scatter(
             path[t].iloc[-1:],
             path[lc].iloc[-1:],
@@ -135,14 +238,32 @@ def ternary_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
             zorder=3,
             gid=f"{s}:horizon",
         )
-        ax.set_tlabel(f"{t} share", color=pal[t])
-        ax.set_llabel(f"{lc} share", color=pal[lc])
-        ax.set_rlabel(f"{r} share", color=pal[r])
-        ax.taxis.set_tick_params(colors=pal[t])
-        ax.laxis.set_tick_params(colors=pal[lc])
-        ax.raxis.set_tick_params(colors=pal[r])
-        ax.set_title(state_title(s), y=1.2, fontweight="bold")
-    fig.suptitle(f"{name}: path of the mean alignment, {start_date} to {end_date} (shares, fraction 0-1)")
+        # the start over the star: a hollow ring with a white centre, visible even where the path barely moves
+        ax.scatter(
+            path[t].iloc[:1],
+            path[lc].iloc[:1],
+            path[r].iloc[:1],
+            marker="o",
+            s=45,
+            facecolor="white",
+            edgecolor="black",
+            linewidths=1.4,
+            zorder=4,
+            gid=f"{s}:start",
+        )
+        if zoom:
+            ax.set_ternary_min(*lows[k])
+        for axis, p, set_label in (
+            (ax.taxis, t, ax.set_tlabel),
+            (ax.laxis, lc, ax.set_llabel),
+            (ax.raxis, r, ax.set_rlabel),
+        ):
+            set_label(f"{power_name(p)} share", color=pal[p])
+            axis.set_label_position("tick1")  # along its ticks, clear of the tick labels at the corners
+            axis.set_tick_params(colors=pal[p])
+        ax.set_title(state_title(s), y=1.12, fontweight="bold")
+    scale = f"; zoomed: each panel spans {side:.2f} of each share" if zoom else ""
+    fig.suptitle(f"{name}: path of the mean alignment, {start_date} to {end_date} (shares, fraction 0-1{scale})")
     fig.legend(
         handles=[
             Line2D([], [], color="black", marker="o", markerfacecolor="white", label=f"start {start_date}"),
@@ -150,6 +271,7 @@ def ternary_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
             Line2D([], [], color="#999999", marker=".", linestyle="", label=f"each run at {end_date}"),
         ],
         loc="lower center",
+        bbox_to_anchor=(0.5, 0.1 / fig.get_figheight()),
         ncols=3,
         frameon=False,
     )
@@ -164,17 +286,18 @@ def stacked_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
     states = _states(df, states)
     pal = palette(powers)
     fig, axes = panel_grid(len(states), 3)
-    dates = df.groupby("step", sort=True)["date"].first().astype(str)
+    x = _dates(df)
     for ax, s in zip(axes, states, strict=True):
         path = mean_path(df, s)
         ax.stackplot(
-            quarter_starts(dates.loc[path.index]),
+            x,
             *[path[p].to_numpy() for p in powers],
             colors=[pal[p] for p in powers],
             labels=powers,
             gid=f"{s}:stack",
         )
         ax.set_ylim(0, 1)
+        date_axis(ax, x)
         ax.set_title(state_title(s))
         ax.set_xlabel("date (quarter)")
         ax.set_ylabel(f"mean {SHARE_UNIT}")
@@ -209,60 +332,8 @@ def compare_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, 
                 ax.set_ylabel(f"{sc}\nshare (0-1)")
             if i == len(order) - 1:
                 ax.set_xlabel("date (quarter)")
-    fig.suptitle(f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'} (median and 5-95% band)")
-    power_legend(fig, powers, pal, [Patch(facecolor="#BBBBBB", alpha=0.6, label="5-95% band")])
-    return fig
-
-
-def differences_figure(diff: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Figure:
-    """Differences from the baseline at the horizon with their confidence intervals, one panel per state."""
-    if diff.empty:
-        raise CasimError("no differences to plot")
-    if outcomes is None:  # leave out powers neither side models (their share is 0 throughout)
-        held = diff.groupby("outcome", sort=False)[["baseline_mean", "scenario_mean"]].apply(
-            lambda g: bool((g.to_numpy() != 0).any())
-        )
-        outcomes = [o for o in pd.unique(diff["outcome"]) if held[o]]
-    states = list(pd.unique(diff["state"]))
-    scen = list(pd.unique(diff["scenario"]))
-    pal = palette(pd.unique(diff["outcome"]))
-    xlabel = "difference from baseline\n(share of alignment, 0-1 scale)"
-    if "hedging" in outcomes:
-        xlabel = "difference from baseline\n(share or hedging index, 0-1 scale)"
-    fig, axes = panel_grid(len(states), 3, size=(4.0, 0.8 + 0.16 * len(scen) * len(outcomes)))
-    width = 0.8 / len(outcomes)
-    for ax, s in zip(axes, states, strict=True):
-        d = diff[diff["state"] == s]
-        for k, o in enumerate(outcomes):
-            r = d[d["outcome"] == o].set_index("scenario").reindex(scen)
-            y = np.arange(len(scen)) + (k - (len(outcomes) - 1) / 2) * width
-            err = np.vstack([r["difference"] - r["ci_low"], r["ci_high"] - r["difference"]])
-            ax.errorbar(
-                r["difference"],
-                y,
-                xerr=err,
-                fmt="o",
-                color=pal[o],
-                markersize=4,
-                capsize=2,
-                label=o,
-                gid=f"{s}:{o}:diff",
-            )
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.set_yticks(np.arange(len(scen)), scen)
-        ax.invert_yaxis()
-        ax.set_title(state_title(s))
-        ax.set_xlabel(xlabel)
-    base = diff["baseline"].iloc[0]
-    dates = set(diff["date"]) | set(diff.get("baseline_date", diff["date"]))
-    when = f"at {dates.pop()}" if len(dates) == 1 else "at each scenario's horizon"
-    which = ", ".join(scen) if len(scen) <= 3 else f"{len(scen)} scenarios"
-    fig.suptitle(f"Difference of {which} from {base} {when} (mean, 95% interval)")
-    power_legend(
-        fig,
-        [o for o in outcomes if o != "hedging"],
-        pal,
-        [Patch(facecolor=HEDGING_COLOUR, label="hedging")] if "hedging" in outcomes else [],
+    fig.suptitle(
+        f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'} (line: median; band: 90% of runs)"
     )
+    power_legend(fig, powers, pal, [Patch(facecolor="#BBBBBB", alpha=0.6, label=BAND_LABEL)])
     return fig

@@ -210,7 +210,7 @@ def _prior_posterior_panels(samples: pd.DataFrame, panels, title: str, labels: t
         ax.tick_params(labelsize=7)
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    sub.supxlabel("parameter value (dimensionless; each panel spans its prior range)", gid="xlabel")
+    sub.supxlabel("parameter value (each panel spans its prior range)", gid="xlabel")
     sub.supylabel(labels[3])
     fig.suptitle(title)
     prior, drawn, value, _ = labels

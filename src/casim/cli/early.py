@@ -1,0 +1,33 @@
+"""What the command line knows and checks before it imports anything heavy.
+
+Building the parser, ``--help`` and argument errors import no engine, pandas
+nor plotting library (benchmarks/bench_startup.py; tests/test_startup.py), and a
+missing input file is reported before a command imports them. The choices
+equal the tuples of the modules that own them (``casim.api.ENGINES``,
+``casim.sweep.executors.EXECUTORS``); tests/test_startup.py checks that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import shipped
+from ..errors import CasimError
+
+ENGINES = ("ensemble", "mesa")
+EXECUTORS = ("local", "dask")
+
+
+def existing(*paths: str | Path | None) -> None:
+    """A one-line error for the first of ``paths`` (None: not given) that does not exist."""
+    for p in paths:
+        if p is not None and not Path(p).exists():
+            raise CasimError("file not found", where=str(p))
+
+
+def scenario_arg(arg: str) -> None:
+    """A one-line error unless ``arg`` is an existing file or the name of a shipped scenario."""
+    if shipped.is_name(arg):
+        shipped.scenario_file(arg)
+    else:
+        existing(arg)
