@@ -38,6 +38,16 @@ PARAMETERS = {
 }
 
 
+def design(runs: int):
+    """The benchmark's scenario (baseline to 2031Q1), its Latin hypercube of ``runs`` points as per-run ``values``,
+    and one seed per run (also used by bench_kernels.py)."""
+    sc = load_scenario(BASELINE, [("end", "2031Q1")])
+    problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS), "bounds": list(PARAMETERS.values())}
+    points = latin.sample(problem, runs, seed=7)
+    values = {name: points[:, i] for i, name in enumerate(PARAMETERS)}
+    return sc, values, seeding.run_seeds(2024, runs)
+
+
 def rate(fn, runs: int, quarters: int, repeat: int = 3) -> tuple[float, np.ndarray]:
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -52,11 +62,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--mesa-runs", type=int, default=200)
     args = ap.parse_args()
-    sc = load_scenario(BASELINE, [("end", "2031Q1")])
-    problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS), "bounds": list(PARAMETERS.values())}
-    design = latin.sample(problem, args.runs, seed=7)
-    values = {name: design[:, i] for i, name in enumerate(PARAMETERS)}
-    seeds = seeding.run_seeds(2024, args.runs)
+    sc, values, seeds = design(args.runs)
     m = args.mesa_runs
     head = {k: v[:m] for k, v in values.items()}
 

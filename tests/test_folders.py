@@ -203,7 +203,10 @@ def test_a_failed_manifest_write_keeps_the_old_folder(tmp_path, monkeypatch, cap
 
 
 def test_a_failed_first_write_leaves_no_folder(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space")))
+    import pyarrow.parquet as pq
+
+    # casim run streams its table through a ParquetWriter
+    monkeypatch.setattr(pq.ParquetWriter, "write_batch", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space")))
     one_line_error(run(BASELINE, out=tmp_path / "new"), capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
 

@@ -7,7 +7,9 @@ so run ``r`` of a batch equals the Mesa run with the same seed and values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from importlib import metadata
 from typing import cast
 
 import numpy as np
@@ -19,6 +21,61 @@ from .scenario import Scenario
 from .seeding import pcg64_states
 
 DEFAULT_BATCH = 2048
+KERNELS = ("fused", "numpy")
+
+
+def _numba_version() -> str | None:
+    """numba's version where it is installed (read from its metadata: no import), else None."""
+    try:
+        return metadata.version("numba")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# Below this much work (runs x quarters) the numpy kernel runs by default even where numba is
+# installed: loading numba and the fused kernel's cached machine code costs ~1.3 s once per
+# process, and the fused kernel saves ~1.1 us a run-quarter (920k against 450k run-quarters/s,
+# benchmarks/bench_kernels.py, 2026-12-01), so it pays from about 1.2M run-quarters.
+FUSED_MIN_WORK = 1_000_000
+
+
+def kernel(requested: str | None = None, work: int | None = None) -> tuple[str, str]:
+    """The kernel that runs, and why: ``(name, reason)``.
+
+    ``requested`` (else the ``CASIM_KERNEL`` environment variable) forces one;
+    by default the fused kernel (:mod:`casim.fused`) runs where numba is
+    installed (``pip install 'casim[fast]'``) and the whole job (``work``:
+    runs x quarters, when the caller knows it) is at least FUSED_MIN_WORK,
+    and the numpy kernel elsewhere. The choice depends on the job only, never
+    on what ran before in the process. Both give the same numbers to ~1e-15.
+    """
+    why = "asked for"
+    if not requested and os.environ.get("CASIM_KERNEL"):
+        requested = os.environ["CASIM_KERNEL"]
+        why = f"CASIM_KERNEL={requested}"
+    if requested not in (None, "", *KERNELS):
+        raise CasimError(f"unknown kernel {requested!r} (CASIM_KERNEL); valid: {', '.join(KERNELS)}")
+    if requested == "numpy":
+        return "numpy", why
+    missing = "numba not installed"
+    if _numba_version() is not None:
+        if not requested and work is not None and work < FUSED_MIN_WORK:  # decided before numba is imported
+            return "numpy", f"a small job ({work:,} run-quarters): numba's start-up would cost more than it saves"
+        from . import fused  # imports numba (~0.4 s); its first run loads the cached machine code (~0.9 s)
+
+        if fused.AVAILABLE:
+            return "fused", f"numba {fused.VERSION}"
+        missing = "numba installed but not importable"
+    if requested == "fused":
+        raise CasimError(f"the fused kernel needs numba ({missing}): pip install 'casim[fast]'")
+    return "numpy", missing
+
+
+def describe_kernel(work: int | None = None) -> str:
+    """One line for ``--verbose`` output: the kernel that runs a job of ``work`` run-quarters, and why (e.g.
+    ``kernel: numpy (numba not installed)``)."""
+    name, reason = kernel(work=work)
+    return f"kernel: {name} ({reason})"
 
 
 def _noise(seeds: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -47,20 +104,28 @@ def simulate(
     values: Mapping[str, object] | None = None,
     batch_size: int = DEFAULT_BATCH,
     progress=None,
+    kernel_name: str | None = None,
+    work: int | None = None,
 ) -> np.ndarray:
     """Alignment trajectories ``(runs, steps + 1, states, powers)``.
 
     ``values`` maps parameter paths (and ``shocks.<id>.<path>``) to a scalar or
-    one value per run; runs are processed ``batch_size`` at a time.
+    one value per run; runs are processed ``batch_size`` at a time by the
+    ``kernel_name`` kernel (default: :func:`kernel`'s choice for ``work``
+    run-quarters, by default this call's; both give the same numbers to ~1e-15).
     """
     seeds = np.asarray(seeds, dtype=np.int64)
     values = dict(values or {})
     n = len(seeds)
     T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
+    fused = kernel(kernel_name, n * T if work is None else work)[0] == "fused"
     out = np.empty((n, T + 1, S, P))
     for lo in range(0, n, batch_size):
         hi = min(n, lo + batch_size)
-        out[lo:hi] = _batch(scenario, seeds[lo:hi], _take(values, lo, hi))
+        if fused:
+            _fused_batch(scenario, seeds[lo:hi], _take(values, lo, hi), out[lo:hi])
+        else:
+            out[lo:hi] = _batch(scenario, seeds[lo:hi], _take(values, lo, hi))
         if progress is not None:
             progress(hi - lo)
     return out
@@ -77,13 +142,14 @@ def _full(x, shape: tuple[int, int, int]) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(x, shape))
 
 
-def _coefficients(prm, masks, shape) -> tuple[dict, dict]:
-    """Kernel coefficients, materialised to ``shape`` = (rows, states, powers) (ties: (rows, states, states))."""
-    static = dynamics.static_terms(prm, masks)
+def _materialise(terms: tuple[Mapping, Mapping], shape) -> tuple[dict, dict]:
+    """Kernel coefficients ``(static, response)``, materialised to ``shape`` = (rows, states, powers) (ties: (rows,
+    states, states))."""
+    static, response = dict(terms[0]), terms[1]
     ties = static.pop("ties")
     static = {k: _full(v, shape) for k, v in static.items()}
     static["ties"] = np.ascontiguousarray(np.broadcast_to(ties, (*shape[:2], shape[1])))
-    response = {k: _full(v, shape) for k, v in dynamics.response_terms(prm).items()}
+    response = {k: _full(v, shape) for k, v in response.items()}
     return static, response
 
 
@@ -133,15 +199,21 @@ def _spin_up(static: dict, n: int, shape: tuple[int, int, int]) -> np.ndarray:
     return out
 
 
-def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> np.ndarray:
-    R = len(seeds)
+def _setup(scenario: Scenario, values: dict[str, object], R: int):
+    """What both kernels need: ``(rows, U, spinup, steps, sets)``.
+
+    Parameters live on the ``U`` distinct rows only; ``rows`` expands them to
+    runs (None: one row per run already). ``sets`` yields the coefficients
+    ``(static, response)`` per row (dynamics.static_terms and response_terms,
+    not yet broadcast to ``(U, S, P)``): those of the start, then those in
+    force from each of ``steps``, the steps where a shock changes a value.
+    Drawing a set rewrites the parameter arrays that the previous one may
+    share memory with: draw each at its step, or copy the previous first.
+    """
     space = scenario.space
-    T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
-    shape = (R, S, P)
     spinup = values.get("model.spinup", scenario.values["model.spinup"])
     if per_run(spinup):
         raise CasimError("model.spinup must be the same for every run of a batch (sweep it as an integer parameter)")
-    # parameters live on the distinct rows only; `rows` expands them to runs
     first, rows = _distinct(values, R)
     values = {k: (cast(np.ndarray, v)[first] if per_run(v) else v) for k, v in values.items()}
     U = len(first)
@@ -154,13 +226,31 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     timeline = schedule.timelines(scenario, values, batch=U)
     changes = schedule.changes(timeline)
 
-    # the starting equilibrium: a fixed point of the start-date levers, no responses, no noise
-    per_set = (U, S, P)
-    static_u, response_u = _coefficients(prm, space.masks, per_set)
+    steps = [t for t, paths in enumerate(changes) if t and paths]
+
+    def sets() -> Iterator[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        yield dynamics.static_terms(prm, space.masks), dynamics.response_terms(prm)
+        for t in steps:
+            for path in changes[t]:
+                space.write(arrays, path, timeline[path][t])
+            yield dynamics.static_terms(prm, space.masks), dynamics.response_terms(prm)
+
     expand = None if U == R else rows
+    return expand, U, int(cast(int, spinup)), steps, sets()  # spinup: one whole number, checked above
+
+
+def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> np.ndarray:
+    """The numpy kernel (the reference): the whole batch advanced together, one quarter at a time."""
+    R = len(seeds)
+    T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
+    shape = (R, S, P)
+    expand, U, spinup, steps, sets = _setup(scenario, values, R)
+
+    # the starting equilibrium: a fixed point of the start-date levers, no responses, no noise
+    static_u, response_u = _materialise(next(sets), (U, S, P))
     static, response = _expand(static_u, expand), _expand(response_u, expand)
-    A = _spin_up(static_u, int(cast(int, spinup)), (U, S, P))  # one whole number: checked above
-    reference = A if expand is None else A[rows]
+    A = _spin_up(static_u, spinup, (U, S, P))
+    reference = A if expand is None else A[expand]
     A = reference
     engagement = coercion = _full(0.0, shape)
     noise = _noise(seeds, (T, S, P))
@@ -168,10 +258,8 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
     traj = np.empty((T + 1, R, S, P))
     traj[0] = A
     for t in range(1, T + 1):
-        if changes and changes[t]:
-            for path in changes[t]:
-                space.write(arrays, path, timeline[path][t])
-            static_u, response_u = _coefficients(prm, space.masks, per_set)
+        if t in steps:
+            static_u, response_u = _materialise(next(sets), (U, S, P))
             static, response = _expand(static_u, expand), _expand(response_u, expand)
         u = dynamics.utility(static, A, engagement, coercion)
         A = dynamics.commit(A, dynamics.choose(u, noise[:, t - 1], static), static)
@@ -180,3 +268,24 @@ def _batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object]) -> 
         coercion = dynamics.respond(coercion, -drift, response["retain"], response["keep"])
         traj[t] = A
     return traj.transpose(1, 0, 2, 3)
+
+
+def _fused_batch(scenario: Scenario, seeds: np.ndarray, values: dict[str, object], out: np.ndarray) -> None:
+    """The fused kernel (casim.fused) into ``out`` ``(R, T+1, S, P)``: one compiled loop over runs."""
+    from . import fused
+
+    R = len(seeds)
+    T, S, P = scenario.steps, len(scenario.states), len(scenario.powers)
+    expand, U, spinup, steps, sets = _setup(scenario, values, R)
+    which = np.zeros(T + 1, dtype=np.intp)  # the coefficient set in force at each step
+    for t in steps:
+        which[t:] += 1
+    packed = [fused.pack(terms, (U, S, P)) for terms in sets]  # each a copy, made before the next set is drawn
+    if len(packed) == 1:  # no shock: no copy
+        coef, ties = packed[0][0][None], packed[0][1][None]
+    else:
+        coef, ties = np.stack([c for c, _ in packed]), np.stack([t for _, t in packed])
+    rows = np.arange(R) if expand is None else expand.astype(np.intp)
+    start, iterations = np.empty((U, S, P)), np.full(U, -1, dtype=np.int64)
+    rng = fused.rng_states(seeds)  # == default_rng(seed).bit_generator, the Mesa model's
+    fused.run(coef, ties, which, rows, spinup, dynamics.SPINUP_TOLERANCE, rng, out, start, iterations)

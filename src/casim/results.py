@@ -1,4 +1,4 @@
-"""The tidy results table, its manifest, and writing both atomically."""
+"""The tidy results table, its manifest, and writing both atomically, whole or streamed batch by batch."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -21,24 +21,10 @@ from . import columns, dynamics, folders, yamlfile
 from ._version import __version__
 from .errors import CasimError
 from .scenario import Scenario
+from .tidy import Labels, Layout
 
 CORE_COLUMNS = columns.CORE_COLUMNS  # the one list of column names: casim.columns
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "PyYAML", "SALib", "dask", "distributed", "matplotlib")
-
-
-class Labels(Protocol):
-    """What :func:`table` reads of a scenario: its name, states, powers and dates."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def states(self) -> tuple[str, ...]: ...
-
-    @property
-    def powers(self) -> tuple[str, ...]: ...
-
-    def dates(self) -> list[str]: ...
 
 
 def table(
@@ -51,36 +37,15 @@ def table(
 ) -> pd.DataFrame:
     """One row per run, step and state from trajectories ``(runs, steps + 1, states, powers)``.
 
-    ``extra`` adds per-run columns (a sweep's parameter values).
+    ``extra`` adds per-run columns (a sweep's parameter values). Built by :class:`Layout`.
     """
-    R, T1, S, P = trajectories.shape
+    R = len(trajectories)
     runs = np.arange(R) if runs is None else np.asarray(runs)
     replicates = runs if replicates is None else np.asarray(replicates)
-    per_row = T1 * S
-    dates = scenario.dates()
-    date_codes = np.tile(np.repeat(np.arange(T1, dtype=np.int16), S), R)
-    cols: dict[str, object] = {
-        # categoricals built from codes: far cheaper than from repeated strings
-        # pandas-stubs type categories as an Index only; pandas takes any list-like (as its docs say)
-        columns.SCENARIO: pd.Categorical.from_codes(np.zeros(R * per_row, dtype=np.int8), [scenario.name]),  # type: ignore[call-overload]
-        columns.RUN: np.repeat(runs.astype(np.int64), per_row),
-        columns.REPLICATE: np.repeat(replicates.astype(np.int64), per_row),
-        columns.SEED: np.repeat(np.asarray(seeds, dtype=np.int64), per_row),
-        columns.STEP: np.tile(np.repeat(np.arange(T1, dtype=np.int64), S), R),
-        columns.DATE: pd.Categorical.from_codes(date_codes, dates, ordered=True),  # type: ignore[call-overload]
-        columns.STATE: pd.Categorical.from_codes(np.tile(np.arange(S, dtype=np.int8), R * T1), list(scenario.states)),  # type: ignore[call-overload]
-    }
-    flat = trajectories.reshape(R * T1 * S, P)
-    taken = {*cols, *scenario.powers, columns.HEDGING}
-    clash = sorted(set(scenario.powers) & columns.RESERVED) or sorted(set(extra or {}) & taken)
-    if clash:  # scenario files refuse such power names; this keeps any other caller from overwriting a column
-        raise CasimError(f"column {clash[0]!r} would be written twice; reserved: {', '.join(sorted(columns.RESERVED))}")
-    for j, p in enumerate(scenario.powers):
-        cols[p] = flat[:, j]
-    cols[columns.HEDGING] = dynamics.hedging(flat)
-    for name, v in (extra or {}).items():
-        cols[name] = np.repeat(np.asarray(v), per_row)
-    return pd.DataFrame(cols)
+    layout = Layout(scenario, extra=tuple(extra or ()))
+    cols = layout.empty(R, extra)
+    layout.fill(cols, 0, trajectories, seeds, runs, replicates, extra)
+    return layout.frame(cols)
 
 
 def versions() -> dict[str, str]:
@@ -238,9 +203,110 @@ def fill(folder: Path, df: pd.DataFrame, meta: Mapping, fmt: str = "parquet", ki
     df.attrs = {}  # provenance goes to manifest.json, not into the table's metadata
     target = Path(folder) / f"results.{fmt}"
     if fmt == "parquet":
-        df.to_parquet(target, engine="pyarrow", index=False)
+        categorical = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+        df.to_parquet(target, engine="pyarrow", index=False, **parquet_options(df.columns, categorical))
     else:
         df.to_csv(target, index=False)
-    meta = {**meta, "kind": kind, "results": target.name, "rows": len(df)}
-    (Path(folder) / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+    write_manifest(folder, {**meta, "kind": kind, "results": target.name, "rows": len(df)})
     return target
+
+
+def write_manifest(folder: Path, meta: Mapping) -> Path:
+    """``folder/manifest.json``: written after the table it describes."""
+    path = Path(folder) / "manifest.json"
+    path.write_text(json.dumps(meta, indent=2, default=str))
+    return path
+
+
+def parquet_options(names, categorical=()) -> dict:
+    """pyarrow's Parquet options for a results table of columns ``names``: the label columns
+    (casim.columns.CORE_COLUMNS and any other ``categorical`` one) are dictionary-encoded, the others not.
+
+    A label's values repeat within a row group; the shares and the hedging
+    index hardly do, so a dictionary for them is built and thrown away
+    (pyarrow's default dictionary-encodes every column: 2.7x the time of these
+    options, benchmarks/bench_table.py). Statistics stay on for every column:
+    turning them off for the shares saved under 5% of the write, within the noise.
+    """
+    labels = [n for n in names if n in CORE_COLUMNS or n in categorical]
+    return {"use_dictionary": labels, "compression": "snappy"}
+
+
+class Horizon:
+    """The mean shares and hedging per state at the horizon, accumulated run by run: what :func:`casim.api.summary`
+    gives for the whole table, without keeping it."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.states = layout.categories[columns.STATE][0]
+        self.sums = np.zeros((len(self.states), len(layout.powers) + 1))
+        self.runs = 0
+
+    def add(self, trajectories: np.ndarray) -> None:
+        last = trajectories[:, -1]  # (runs, states, powers)
+        self.sums[:, :-1] += last.sum(axis=0)
+        self.sums[:, -1] += dynamics.hedging(last).sum(axis=0)
+        self.runs += len(trajectories)
+
+    def frame(self) -> pd.DataFrame:
+        index = pd.CategoricalIndex(self.states, categories=self.states, name=columns.STATE)
+        return pd.DataFrame(self.sums / self.runs, index=index, columns=[*self.layout.powers, columns.HEDGING])
+
+
+class Stream:
+    """A results table written into ``folder`` batch by batch, then its manifest: ``casim run`` without holding
+    the trajectories or the table of every run.
+
+    Parquet goes through :class:`pyarrow.parquet.ParquetWriter`, one row group per batch; CSV through pandas'
+    ``to_csv`` batch by batch (the same text as writing the whole table at once). ``folder`` is the new folder
+    :func:`casim.folders.replacing` swaps in, so a reader never sees the table half-written.
+    """
+
+    def __init__(self, folder: Path, layout: Layout, fmt: str = "parquet"):
+        if fmt not in FORMATS:
+            raise CasimError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+        self.layout, self.fmt = layout, fmt
+        self.path = Path(folder) / f"results.{fmt}"
+        self.horizon = Horizon(layout)
+        self.rows = 0
+        self._writer: Any = None  # a pyarrow.parquet.ParquetWriter once the first batch is written
+        self._csv: TextIO | None = None
+
+    def add(self, trajectories: np.ndarray, seeds: np.ndarray, runs: np.ndarray) -> None:
+        """Write the rows of these runs (replicate = run: one scenario's replicates)."""
+        cols = self.layout.empty(len(trajectories))
+        self.layout.fill(cols, 0, trajectories, seeds, runs, runs)
+        self.horizon.add(trajectories)
+        if self.fmt == "parquet":
+            batch = self.layout.arrow(cols)
+            if self._writer is None:
+                import pyarrow.parquet as pq
+
+                options = parquet_options(self.layout.names, self.layout.categories)
+                self._writer = pq.ParquetWriter(self.path, batch.schema, **options)
+            self._writer.write_batch(batch, row_group_size=batch.num_rows)
+        else:
+            if self._csv is None:
+                self._csv = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed by close)
+            self.layout.frame(cols).to_csv(self._csv, header=self.rows == 0, index=False)
+        self.rows += len(trajectories) * self.layout.per_run
+
+    def finish(self, meta: Mapping, kind: str = "run") -> Path:
+        """Close the table, then write the manifest (recording the rows); returns the table's path."""
+        self.close()
+        write_manifest(self.path.parent, {**meta, "kind": kind, "results": self.path.name, "rows": self.rows})
+        return self.path
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._csv is not None:
+            self._csv.close()
+            self._csv = None
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

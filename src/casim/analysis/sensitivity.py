@@ -20,14 +20,7 @@ from .. import api, results
 from ..errors import CasimError, did_you_mean
 from ..scenario import Scenario, load_scenario
 from ..seeding import run_seeds
-from .summary import (
-    check_choice,
-    horizon,
-    outcomes_of,
-    powers_of,
-    scenarios_of,
-    states_of,
-)
+from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of, states_of
 
 
 def check_problem(problem: Mapping) -> dict:
@@ -45,30 +38,41 @@ def check_problem(problem: Mapping) -> dict:
 def design_outputs(df: pd.DataFrame, problem: Mapping, state: str, outcome: str) -> tuple[np.ndarray, np.ndarray]:
     """Design matrix ``X`` (one row per point, in point order) and output ``Y`` (mean over replicates at the
     horizon)."""
-    problem = check_problem(problem)
-    if "point" not in df.columns:
-        raise CasimError("the table has no 'point' column: sensitivity indices need a sweep's results")
+    names = _swept(df, problem)
     check_choice("state", state, states_of(df))
     check_choice("outcome", outcome, outcomes_of(df))
-    names = problem["names"]
+    X, Y = state_outputs(df, names, [state], [outcome])[state]
+    return X, Y[outcome]
+
+
+def _swept(df: pd.DataFrame, problem: Mapping) -> list[str]:
+    """The swept parameters' names, once the table is known to be a sweep's with a column for each."""
+    names = check_problem(problem)["names"]
+    if "point" not in df.columns:
+        raise CasimError("the table has no 'point' column: sensitivity indices need a sweep's results")
     missing = [n for n in names if n not in df.columns]
     if missing:
         raise CasimError(f"the table has no column for swept parameter(s) {', '.join(missing)}")
+    return names
+
+
+def state_outputs(df: pd.DataFrame, names: list[str], states: Iterable[str], outcomes: list[str]) -> dict:
+    """``{state: (X, {outcome: Y})}``, as :func:`design_outputs` gives them, with the horizon found once."""
     last = horizon(df)
-    last = last[last["state"].astype(str) == state]
-    g = last.groupby("point", sort=True)
-    X = g[names].first()
-    for c in names:  # a parameter swept over listed values (e.g. sanctions targets): use its level codes
-        if not pd.api.types.is_numeric_dtype(X[c]):
-            X[c] = pd.factorize(X[c].astype(str))[0]
-    Y = g[outcome].mean()
-    points = X.index.to_numpy()
-    if len(points) == 0 or points[0] != 0 or points[-1] != len(points) - 1:
-        raise CasimError(
-            f"design points are incomplete: found {len(points)} point(s) between {points.min()} and {points.max()}; "
-            "finish or resume the sweep"
-        )
-    return X.to_numpy(float), Y.to_numpy(float)
+    state_of = last["state"].astype(str)
+    out = {}
+    for state in states:
+        g = last[state_of == state].groupby("point", sort=True)
+        X = g[names].first()
+        for c in names:  # a parameter swept over listed values (e.g. sanctions targets): use its level codes
+            if not pd.api.types.is_numeric_dtype(X[c]):
+                X[c] = pd.factorize(X[c].astype(str))[0]
+        points, means = X.index.to_numpy(), g[outcomes].mean()
+        if len(points) == 0 or points[0] != 0 or points[-1] != len(points) - 1:
+            found = f"{len(points)} point(s)" + (f" between {points.min()} and {points.max()}" if len(points) else "")
+            raise CasimError(f"design points are incomplete: found {found}; finish or resume the sweep")
+        out[state] = (X.to_numpy(float), {o: means[o].to_numpy(float) for o in outcomes})
+    return out
 
 
 def saltelli_second_order(X: np.ndarray, num_vars: int) -> bool:
@@ -253,10 +257,10 @@ def morris(
 
 def _per_state_and_outcome(df, problem, states, outcomes, columns, indices) -> pd.DataFrame:
     """``indices(X, Y)`` for each chosen state and outcome, stacked into one table with those columns."""
-    parts = []
-    for state, outcome in _each(df, states, outcomes):
-        X, Y = design_outputs(df, problem, state, outcome)
-        parts.append(indices(X, Y).assign(state=state, outcome=outcome))
+    pairs = list(_each(df, states, outcomes))
+    chosen = list(dict.fromkeys(o for _, o in pairs))
+    outputs = state_outputs(df, _swept(df, problem), dict.fromkeys(s for s, _ in pairs), chosen)
+    parts = [indices(outputs[s][0], outputs[s][1][o]).assign(state=s, outcome=o) for s, o in pairs]
     out = pd.concat(parts, ignore_index=True)[["state", "outcome", "parameter", *columns]]
     return _describe(out, df)
 

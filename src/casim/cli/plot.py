@@ -63,7 +63,8 @@ def register(sub) -> None:
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser(
-        "sensitivity", help="Sobol or Morris indices from a sweep's results; prints the table, writes the figure"
+        "sensitivity",
+        help="Sobol or Morris indices from a sweep's results; prints the table, writes it as CSV and the figure",
     )
     s.add_argument("results", help="sweep results folder (with manifest.json holding the design and problem)")
     s.add_argument("--outcome", action="append", help="a power or hedging (repeatable; default: all)")
@@ -72,6 +73,11 @@ def register(sub) -> None:
         "--out",
         metavar="FILE",
         help="figure path (default: RESULTS/figures/sensitivity); the table goes beside it as CSV",
+    )
+    s.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="print the table and write the CSV only: no figure is drawn (faster; matplotlib is not loaded)",
     )
     s.set_defaults(func=cmd_sensitivity)
 
@@ -135,7 +141,7 @@ def cmd_sensitivity(args) -> int:
     existing(args.results)  # a missing folder is reported before the imports
     import pandas as pd
 
-    from .. import figures, results
+    from .. import results
     from ..analysis import inputs, sensitivity
 
     df, manifest = inputs.load_results(args.results)
@@ -143,8 +149,12 @@ def cmd_sensitivity(args) -> int:
     with pd.option_context("display.width", 200, "display.max_rows", 1000):
         print(idx.round(3).to_string(index=False))
     out = Path(args.out) if args.out else inputs.figure_path(args.results, "sensitivity")
-    fig = figures.sensitivity_figure(idx, scenario=str(df["scenario"].iloc[0]), sweep=manifest.get("name"))
-    written = figures.save(fig, out)
+    written: list[Path] = []
+    if not args.no_figures:  # matplotlib is imported only here
+        from .. import figures
+
+        fig = figures.sensitivity_figure(idx, scenario=str(df["scenario"].iloc[0]), sweep=manifest.get("name"))
+        written = figures.save(fig, out)
     table = results.write_csv(idx, out.with_suffix(".csv"))
     for f in [*written, table]:
         print(f"wrote {f}")

@@ -38,6 +38,9 @@ def register(sub) -> None:
     p.add_argument(
         "--engine", choices=ENGINES, default="ensemble", help="ensemble (fast, default) or mesa (one model per run)"
     )
+    p.add_argument(
+        "--verbose", action="store_true", help="also print which kernel runs the ensemble (fused with numba, or numpy)"
+    )
     p.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="validate scenario files without running them")
@@ -51,7 +54,7 @@ def register(sub) -> None:
 
 def cmd_run(args) -> int:
     scenario_arg(args.scenario)  # a missing file is reported before the imports
-    from .. import api, folders, results
+    from .. import api, folders
     from ..scenario import load_scenario, parse_set
 
     overrides = parse_set(args.set)
@@ -59,15 +62,21 @@ def cmd_run(args) -> int:
     sets = [f"{k}={v}" for k, v in overrides]
     out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets)
     n = scenario.replicates if args.replicates is None else args.replicates
+    if args.verbose:
+        from ..ensemble import describe_kernel
+
+        mesa = "kernel: none (the mesa engine: one model a run)"
+        print(describe_kernel(n * scenario.steps) if args.engine == "ensemble" else mesa)
+    api.check_disk_fits(scenario, n, out)  # before the folder is locked or made; the table is streamed, not held
     # the folder is locked and checked before the run, and replaced as a whole after it
-    with folders.replacing(out, "run", folders.describe_run(scenario.name, sets), args.overwrite) as new:
-        with bar(n, desc=scenario.name) as advance:
-            df = api.run(scenario, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance)
-        table = results.fill(new, df, {**df.attrs["manifest"], "set": sets}, args.format)
-    last = df["date"].iloc[-1]
+    what = folders.describe_run(scenario.name, sets)
+    with folders.replacing(out, "run", what, args.overwrite) as new, bar(n, desc=scenario.name) as advance:
+        table, summary, _ = api.run_to(
+            new, scenario, args.replicates, args.seed, args.engine, args.format, advance, {"set": sets}
+        )
     header = scenario.name + (" with --set " + " ".join(sets) if sets else "")
-    print(f"{header}: {n} replicate(s), {scenario.start}..{scenario.end}; mean shares at {last}:")
-    print(api.summary(df).round(3).to_string())
+    print(f"{header}: {n} replicate(s), {scenario.start}..{scenario.end}; mean shares at {scenario.dates()[-1]}:")
+    print(summary.round(3).to_string())
     print(f"wrote {out / table.name} and {out / 'manifest.json'}")
     return 0
 

@@ -54,7 +54,7 @@ def _plan_line(info: dict) -> str:
 
 def cmd_sweep(args) -> int:
     existing(args.sweep)  # a missing file is reported before the imports
-    from ..sweep import SweepInterrupted, load_sweep, plan_info, run_sweep, summarise
+    from ..sweep import SweepInterrupted, load_sweep, plan_info, run_sweep
     from ..sweep.runner import Terminated
 
     spec = load_sweep(args.sweep)
@@ -105,7 +105,7 @@ def cmd_sweep(args) -> int:
         f"{spec.name}: ran {outcome.runs_run:,} of {outcome.runs:,} runs ({outcome.chunks_run} chunk(s)) in "
         f"{outcome.seconds:.1f} s, {rate}, on {outcome.pool}{startup}"
     )
-    last, table = summarise(outcome.out)
+    last, table = outcome.summary()  # tallied as chunks finished: the store is not read back
     print(f"mean shares at {last} over all runs, and % of runs in which each power is the dominant partner:")
     print(table.round(3).to_string())
     print(

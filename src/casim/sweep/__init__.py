@@ -11,8 +11,10 @@ schema), :mod:`~casim.sweep.parameters` (swept parameters),
 (the work of one chunk), :mod:`~casim.sweep.manifest` (a new store's
 manifest), :mod:`~casim.sweep.resume` (the resume check),
 :mod:`~casim.sweep.store` (the store on disk), :mod:`~casim.sweep.checksums`
-(each chunk's recorded size and SHA-256), :mod:`~casim.sweep.executors`
-(local processes and Dask) and :mod:`~casim.sweep.runner` (running it all).
+(each chunk's recorded size and SHA-256), :mod:`~casim.sweep.summary` (the
+closing summary, tallied as chunks finish), :mod:`~casim.sweep.executors`
+(local processes and Dask; their fork server imports
+:mod:`~casim.sweep.preload`) and :mod:`~casim.sweep.runner` (running it all).
 """
 
 from .design import Design

@@ -67,13 +67,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def mismatch(path: Path, record: dict | None) -> str | None:
-    """Why the file at ``path`` is not the chunk its record describes (None if it is); OSError passes."""
+def mismatch(path: Path, record: dict | None, hash: bool = True) -> str | None:
+    """Why the file at ``path`` is not the chunk its record describes (None if it is; by its size alone unless
+    ``hash``); OSError passes."""
     size = path.stat().st_size
     if record is None:
         return "it has no checksum record (written by a sweep stopped before recording it)"
     if size != record["bytes"]:
         return f"it has {size:,} bytes where {record['bytes']:,} were written"
-    if sha256_file(path) != record["sha256"]:
+    if hash and sha256_file(path) != record["sha256"]:
         return "its SHA-256 differs from the one recorded when it was written"
     return None

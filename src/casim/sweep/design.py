@@ -148,13 +148,16 @@ def make(sweep: Sweep) -> Design:
         X = cast(np.ndarray, sweep.csv_X)  # parsed for every csv sweep by resolve_sweep
         options = {"file": d.file, "sha256": sweep.csv_hash}
     else:
-        from SALib.sample import latin, morris, sobol
-
         dn = cast(int, d.n)  # required for lhs, sobol and morris: checked by resolve_sweep
+        # each method imports only its own sampler: SALib's sobol pulls in scipy.stats (~1 s), morris its optimisers
         if d.method == "lhs":
+            from SALib.sample import latin
+
             options = {"n": d.n}
             call = lambda: latin.sample(prob, dn, seed=seed)  # noqa: E731
         elif d.method == "sobol":
+            from SALib.sample import sobol
+
             if dn & (dn - 1):
                 lo = 1 << (dn.bit_length() - 1)
                 raise CasimError(
@@ -166,6 +169,8 @@ def make(sweep: Sweep) -> Design:
             options = {"n": d.n, "second_order": second, "scramble": scramble}
             call = lambda: sobol.sample(prob, d.n, calc_second_order=second, scramble=scramble, seed=seed)  # noqa: E731
         else:
+            from SALib.sample import morris
+
             opt = d.optimal_trajectories
             if opt is not None and opt >= dn:
                 raise CasimError(

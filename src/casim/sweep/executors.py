@@ -72,13 +72,29 @@ def _die_with(parent) -> None:
     os._exit(1)
 
 
-def _context():
-    """forkserver where there is one (one import of casim, then cheap forks; safe with threads), else spawn."""
+def _context(kernel: bool = False):
+    """forkserver where there is one (one import of casim, then cheap forks; safe with threads), else spawn.
+
+    The fork server imports the chunk code, and with ``kernel`` also loads the fused kernel
+    (:mod:`casim.sweep.preload`); it is started once per process, by the first sweep that needs it.
+    """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["casim.sweep.jobs"])  # the module workers run
+        ctx.set_forkserver_preload(["casim.sweep.preload" if kernel else "casim.sweep.jobs"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def prestart(executor: str | Executor | None, workers: int, scheduler: str | None = None, kernel: bool = False) -> None:
+    """Start the local workers' fork server now, without waiting for it: it imports casim's chunk code (and with
+    ``kernel``, loads the fused kernel) in its own process while the caller makes the design, and :func:`open_pool`
+    then forks ready workers from it. Nothing for a serial sweep, Dask or an executor passed in."""
+    if executor not in (None, "local") or scheduler or isinstance(workers, bool) or not isinstance(workers, int):
+        return
+    if workers > 1 and _context(kernel).get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _positive(name: str, value) -> None:

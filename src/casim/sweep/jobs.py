@@ -23,6 +23,7 @@ from .. import api, results
 from ..measures import dominant
 from ..scenario import Scenario, Shock
 from ..seeding import run_seeds
+from . import summary as summaries
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ class ChunkJob:
     keep_steps: tuple[int, ...] | None
     groups: tuple[Group, ...]
     columns: dict
+    summary_date: str  # the date the chunk is tallied at for the sweep's closing summary (casim.sweep.summary)
+    work: int  # the whole sweep's runs x quarters: the ensemble picks its kernel for the sweep, not the chunk
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What a worker returns for a chunk: its Parquet bytes and its tally for the closing summary."""
+
+    data: bytes
+    tally: summaries.Tally
 
 
 # The Scenario fields a payload carries as they are (values and shocks need converting to pickle).
@@ -104,7 +115,7 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     traj = None
     for g in job.groups:
         sc = _scenario(g)
-        t = api.simulate(sc, seeds[g.positions], g.values, engine=job.engine)
+        t = api.simulate(sc, seeds[g.positions], g.values, engine=job.engine, work=job.work)
         if traj is None:
             traj = np.empty((n, *t.shape[1:]))
         traj[g.positions] = t
@@ -124,12 +135,15 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     return df
 
 
-def run_chunk(job: ChunkJob) -> bytes:
-    """Simulate one chunk and return it as Parquet bytes (the parent writes them atomically)."""
+def run_chunk(job: ChunkJob) -> Chunk:
+    """Simulate one chunk and return it as Parquet bytes (the parent writes them atomically), with its tally of the
+    rows at the summary date (the parent adds the tallies up instead of reading the chunks back)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     df = chunk_frame(job)
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf, compression="zstd")
-    return buf.getvalue()
+    base = _scenario(job.groups[0])
+    at = df["step"].to_numpy() == base.dates().index(job.summary_date)
+    return Chunk(buf.getvalue(), summaries.tally(df if at.all() else df[at], base.powers))

@@ -17,6 +17,7 @@ import numpy as np
 from .. import api, folders
 from ..errors import CasimError
 from . import design as designs
+from . import summary as summaries
 from .jobs import ChunkJob, Group, payload, payload_key
 from .parameters import scenario_for
 from .schema import MAX_CHUNK_RUNS
@@ -64,6 +65,8 @@ class Plan:
                 where=sweep.source,
             )
         self.keep_steps = sweep.keep_steps()
+        self.summary_date = summaries.date_of(sweep.keep, sweep.scenario.end)
+        self.work = self.runs * sweep.scenario.steps  # runs x quarters: what the ensemble picks its kernel for
         self.grouped = [(j, p) for j, p in enumerate(sweep.params) if p.grouped]
         self.value_params = [(j, p) for j, p in enumerate(sweep.params) if not p.grouped]
         self.group_of_point: np.ndarray | None
@@ -104,7 +107,17 @@ class Plan:
         columns = {"point": points}
         columns.update({p.path: p.column(decoded[p.path]) for p in self.sweep.params})
         return ChunkJob(
-            index, lo, hi, self.sweep.seed, self.sweep.replicates, self.engine, self.keep_steps, tuple(groups), columns
+            index,
+            lo,
+            hi,
+            self.sweep.seed,
+            self.sweep.replicates,
+            self.engine,
+            self.keep_steps,
+            tuple(groups),
+            columns,
+            self.summary_date,
+            self.work,
         )
 
 

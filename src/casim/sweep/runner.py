@@ -21,17 +21,23 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import ensemble
 from ..errors import CasimError
 from ..folders import writer_lock
 from . import design as designs
 from . import store as stores
-from .executors import open_pool
-from .jobs import run_chunk
+from . import summary as summaries
+from .executors import open_pool, prestart
+from .jobs import Chunk, run_chunk
 from .manifest import new_manifest
 from .plan import Plan, choose_engine, default_out, plan_facts
 from .resume import check_resumable
 from .spec import Sweep, to_sweep
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Terminated(KeyboardInterrupt):
@@ -86,6 +92,13 @@ class Outcome:
     pool: str
     startup: float
     manifest: dict = field(repr=False)
+    totals: summaries.Totals = field(default_factory=summaries.Totals, repr=False)  # of the chunks run here
+    tallied: frozenset[int] = field(default=frozenset(), repr=False)  # those chunks
+
+    def summary(self) -> tuple[str, pd.DataFrame]:
+        """The closing summary (as :func:`casim.sweep.summarise` gives it) from the tallies the workers made as
+        chunks finished: only chunks stored before this call (a resumed sweep's) are read from the store."""
+        return stores.summary_after_run(self.out, self.totals, self.tallied)
 
     @property
     def complete(self) -> bool:
@@ -131,6 +144,9 @@ def run_sweep(
     out = Path(out) if out is not None else default_out(spec)
     old = stores.existing(out, resume)  # checks the folder; writes nothing
     engine = choose_engine(engine, old)
+    # local workers start on another core while this one samples the design (loading the fused kernel if it runs)
+    work = designs.count(spec) * spec.replicates * spec.scenario.steps
+    prestart(executor, workers, scheduler, kernel=engine == "ensemble" and work >= ensemble.FUSED_MIN_WORK)
     design = designs.make(spec)
     plan = Plan(spec, design, engine)
     fresh = new_manifest(spec, design, plan, engine)
@@ -169,11 +185,14 @@ def run_sweep(
         store.manifest["sessions"].append(session)
         started = time.perf_counter()
         ran, runs_ran = 0, 0
+        totals, tallied = summaries.Totals(), set()
 
-        def finished(i: int, data: bytes) -> None:
+        def finished(i: int, chunk: Chunk) -> None:
             nonlocal ran, runs_ran
-            store.write_chunk(i, data)
+            store.write_chunk(i, chunk.data)
             stored.add(i)
+            totals.add(chunk.tally)
+            tallied.add(i)
             lo, hi = plan.bounds(i)
             ran += 1
             runs_ran += hi - lo
@@ -208,7 +227,18 @@ def run_sweep(
         complete = len(stored) == plan.n_chunks
         _close_session(store, session, ran, runs_ran, started, "complete" if complete else "incomplete")
     return Outcome(
-        out, plan.runs, plan.n_chunks, before, ran, runs_ran, seconds, pool.label, pool.startup, store.manifest
+        out,
+        plan.runs,
+        plan.n_chunks,
+        before,
+        ran,
+        runs_ran,
+        seconds,
+        pool.label,
+        pool.startup,
+        store.manifest,
+        totals,
+        frozenset(tallied),
     )
 
 
@@ -230,7 +260,7 @@ def _close_session(store: stores.Store, session: dict, ran: int, runs: int, star
             raise
 
 
-def _run_pool(pool, plan: Plan, todo: list[int], finished: Callable[[int, bytes], None]) -> None:
+def _run_pool(pool, plan: Plan, todo: list[int], finished: Callable[[int, Chunk], None]) -> None:
     """Keep ``pool.inflight()`` chunks submitted; store each as it completes; on Ctrl-C store the ones running."""
     ex = pool.executor
     pending: dict[Future, int] = {}

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CasimError
-from ..measures import dominant
 from ..results import atomic_write
 from . import checksums
+from . import summary as summaries
 
 FORMAT = "casim-sweep-store"
 FORMAT_VERSION = 2  # 2: chunks.jsonl records each chunk's size and SHA-256
@@ -45,6 +46,14 @@ _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 def chunk_name(index: int) -> str:
     """The file name of chunk ``index``."""
     return f"part-{index:06d}.parquet"
+
+
+def chunk_index(path: Path) -> int:
+    """The index of the chunk file at ``path`` (a name that is not a chunk's is a CasimError)."""
+    m = _PART.match(Path(path).name)
+    if m is None:
+        raise CasimError("not a chunk file of a sweep store", where=str(path))
+    return int(m.group(1))
 
 
 def _oserror(e: OSError, where: Path) -> CasimError:
@@ -155,8 +164,11 @@ class Store:
     def n_chunks(self) -> int:
         return int(self.manifest["chunks"]["count"])
 
-    def check(self) -> Check:
-        """Compare every file in ``chunks/`` with its record (size, then SHA-256) and with the design's chunk count."""
+    def check(self, trusted: Collection[int] = ()) -> Check:
+        """Compare every file in ``chunks/`` with its record (size, then SHA-256) and with the design's chunk count.
+
+        Chunks in ``trusted`` (written by this process, hashed from the bytes it wrote) are compared by size only.
+        """
         records = checksums.read_records(self.root)
         legacy = self.manifest["store"].get("version") == 1  # before chunks.jsonl: its chunks cannot be checked
         good: set[int] = set()
@@ -174,7 +186,8 @@ class Store:
                 continue
             rec = records.get(index)
             try:
-                why = None if rec is None and legacy else checksums.mismatch(self.chunks_dir / name, rec)
+                path = self.chunks_dir / name
+                why = None if rec is None and legacy else checksums.mismatch(path, rec, hash=index not in trusted)
             except OSError as e:
                 why = f"it cannot be read ({e.strerror or e})"
             if why is None:
@@ -288,10 +301,11 @@ def resume_command(
     return shlex.join(cmd)
 
 
-def verified(store: Store, partial: bool = False) -> list[Path]:
-    """The chunk files of a store, each checked against its record; refuses strays, damage and (unless ``partial``)
-    missing chunks, naming the command that finishes the store."""
-    check = store.check()
+def verified(store: Store, partial: bool = False, trusted: Collection[int] = ()) -> list[Path]:
+    """The chunk files of a store, each checked against its record (``trusted`` ones by size: see
+    :meth:`Store.check`); refuses strays, damage and (unless ``partial``) missing chunks, naming the command that
+    finishes the store."""
+    check = store.check(trusted)
     check.refuse_strays(store)
     cmd = resume_command(store.manifest.get("sweep", {}).get("file"), store.root)
     if check.damaged:
@@ -334,29 +348,26 @@ def summarise(root: str | Path) -> tuple[str, pd.DataFrame]:
     Streams over the complete chunks, each checked first (only the last date's rows of a few columns are read at
     a time).
     """
+    store = open_existing(Path(root))
+    return summary_of(store, summaries.Totals(), verified(store, partial=True))
+
+
+def summary_after_run(root: str | Path, totals: summaries.Totals, tallied: Collection[int]) -> tuple[str, pd.DataFrame]:
+    """:func:`summarise` of a store a runner just wrote, from the ``totals`` of the chunks it ``tallied``: only the
+    chunks it did not make (stored before a resume) are read, and only they are hashed again."""
+    store = open_existing(Path(root))
+    files = verified(store, partial=True, trusted=tallied)
+    return summary_of(store, totals.copy(), [f for f in files if chunk_index(f) not in tallied])
+
+
+def summary_of(store: Store, totals: summaries.Totals, files: Iterable[Path] = ()) -> tuple[str, pd.DataFrame]:
+    """The summary date and table of a store: ``totals`` with the chunk ``files`` read and added to them."""
     import pyarrow.parquet as pq
 
-    store = open_existing(Path(root))
     powers = store.manifest["scenario"]["powers"]
-    last = (
-        store.manifest["keep"]["dates"][-1]
-        if store.manifest["keep"] != "trajectories"
-        else store.manifest["scenario"]["end"]
-    )
-    sums: dict[str, np.ndarray] = {}
-    wins: dict[str, np.ndarray] = {}
-    counts: dict[str, int] = {}
-    for f in verified(store, partial=True):
-        t = pq.read_table(f, columns=["date", "state", *powers], filters=[("date", "=", last)]).to_pandas()
-        shares = t[powers].to_numpy()
-        winner, _ = dominant(shares)
-        for s, idx in t.groupby("state", observed=True, sort=False).indices.items():
-            sums[s] = sums.get(s, 0) + shares[idx].sum(axis=0)
-            wins[s] = wins.get(s, 0) + np.bincount(winner[idx], minlength=len(powers))
-            counts[s] = counts.get(s, 0) + len(idx)
-    rows = {}
-    for s in sums:
-        row = dict(zip(powers, sums[s] / counts[s], strict=True))
-        row.update({f"{p} dominant %": 100.0 * wins[s][j] / counts[s] for j, p in enumerate(powers)})
-        rows[s] = row
-    return last, pd.DataFrame.from_dict(rows, orient="index")
+    keep = store.manifest["keep"]
+    last = summaries.date_of(None if keep == "trajectories" else keep["dates"], store.manifest["scenario"]["end"])
+    for f in files:
+        rows = pq.read_table(f, columns=["date", "state", *powers], filters=[("date", "=", last)]).to_pandas()
+        totals.add(summaries.tally(rows, powers))
+    return last, totals.table(powers)
