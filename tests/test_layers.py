@@ -85,3 +85,19 @@ def test_no_module_is_over_400_lines_without_saying_why():
         ):
             long.append(f"{path.relative_to(PACKAGE)} ({len(lines)} lines)")
     assert long == []
+
+
+def test_the_layer_drawing_in_design_md_lists_each_layer_of_the_contract_in_order():
+    """docs/design.md#layers draws the contract of pyproject.toml: every layer, its modules, top to bottom."""
+    import re
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in config if c["type"] == "layers"]
+    text = (ROOT / "docs" / "design.md").read_text()
+    drawing = text[text.index("## Layers") :]
+    drawing = drawing[drawing.index("```") + 3 :]
+    drawing = drawing[: drawing.index("```")]
+    lines = [re.sub(r"\s*\(.*$", "", line[13:]).strip() for line in drawing.splitlines() if line[13:].strip()]
+    drawn = [line for line in lines if re.fullmatch(r"[\w|\s]+", line)]
+    assert drawn == [" | ".join(p.strip() for p in layer.split("|")) for layer in layers]
