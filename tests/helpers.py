@@ -30,3 +30,14 @@ def one_line_error(code: int, err: str) -> str:
     assert len(lines) == 1 and lines[0].startswith("casim: error: "), err
     assert "Traceback" not in err, err
     return lines[0]
+
+
+def swept(folder: Path, body: str, store: str) -> tuple[Path, Path]:
+    """A sweep file on the baseline with ``body`` in ``folder``, and an uninterrupted run of it into
+    ``folder/store``: the reference an interrupted, damaged or resumed store is compared with."""
+    import casim
+
+    path = folder / "sweep.yaml"
+    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + body)
+    casim.run_sweep(path, out=folder / store)
+    return path, folder / store

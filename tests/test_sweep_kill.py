@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT
+from helpers import ROOT, swept
 
 import casim
 from casim.cli import main
@@ -36,11 +36,7 @@ CHUNKS = 40
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """The sweep file and an uninterrupted serial run of it."""
-    d = tmp_path_factory.mktemp("sweep")
-    path = d / "sweep.yaml"
-    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
-    casim.run_sweep(path, out=d / "straight")
-    return path, d / "straight"
+    return swept(tmp_path_factory.mktemp("sweep"), BODY, "straight")
 
 
 # `python -m casim` with Ctrl-C's usual handler: a shell starting pytest in the background (`pytest &`) sets SIGINT

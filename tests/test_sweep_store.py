@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import BASELINE, one_line_error
+from helpers import one_line_error, swept
 
 import casim
 from casim import folders
@@ -32,11 +32,7 @@ CHUNKS = 4  # 4 points x 3 replicates = 12 runs, 3 a chunk
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """The sweep file and an uninterrupted run of it, kept untouched."""
-    d = tmp_path_factory.mktemp("store")
-    path = d / "sweep.yaml"
-    path.write_text(f"schema: 1\nscenario: {BASELINE}\n" + BODY)
-    casim.run_sweep(path, out=d / "reference")
-    return path, d / "reference"
+    return swept(tmp_path_factory.mktemp("store"), BODY, "reference")
 
 
 @pytest.fixture

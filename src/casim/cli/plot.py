@@ -89,7 +89,6 @@ def cmd_plot(args) -> int:
     df, manifest = inputs.load_results(args.results)
     table = figures.input_of(df, manifest)
     kind = args.kind or ("trajectories" if table == "comparison" and args.scenario else figures.kinds_for(table)[0])
-    figures.check_fit(kind, df, manifest, where=args.results)
     fig = figures.render_figure(
         kind,
         df,
@@ -99,6 +98,7 @@ def cmd_plot(args) -> int:
         scenario=args.scenario,
         manifest=manifest,
         zoom=args.zoom,
+        where=args.results,
     )
     out = args.out or inputs.figure_path(args.results, kind)
     for f in figures.save(fig, out):

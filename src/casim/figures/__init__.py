@@ -178,10 +178,11 @@ def render_figure(
     scenario: str | None = None,
     manifest: Mapping | None = None,
     zoom: bool = False,
+    where: str | None = None,
 ) -> Figure:
     """The figure of one ``kind`` (:data:`FIGURE_KINDS`) for a results table and its ``manifest``.
 
-    A kind that does not fit the table (:func:`check_fit`) is an error.
+    A kind that does not fit the table (:func:`check_fit`) is an error (naming ``where``, the results read).
     ``problem``/``design`` default to the manifest's (sweep kinds); the
     manifest also gives the sweep's name for its titles and the scenario's
     shocks for trajectories. ``scenario`` picks one scenario of a table that
@@ -196,7 +197,7 @@ def render_figure(
     from .trajectories import shocks_in
 
     manifest = manifest or {}
-    check_fit(kind, df, manifest)
+    check_fit(kind, df, manifest, where)
     problem = manifest.get("problem") if problem is None else problem
     design = manifest.get("design") if design is None else design
     sweep = manifest.get("name") if manifest.get("kind") == "sweep" else None
