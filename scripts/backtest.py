@@ -35,7 +35,7 @@ WINDOW_YEARS = 8
 def model_vote_probs(problem, draws, data) -> np.ndarray:
     a = problem.alignment(draws)
     c = problem.measurement(draws)
-    p = M.vote_probabilities(a, data["indicator"], data["contested"], problem.doctrine, c, data["support"])
+    p = M.vote_probabilities(a, data, c, problem.states)
     return p.mean(0)  # (S, N, 4)
 
 
@@ -43,7 +43,7 @@ def vote_fold(problem, draws, origin, p_first, p_last):
     states = problem.states
     hist = unga.vote_data(1992, p_last, problem.powers, states)
     S = len(states)
-    pers = skill.persistence(hist["votes"], hist["contested"], hist["ukraine"])
+    pers = hist["previous"]
     rus = skill.as_russia(hist["power_votes"][:, problem.powers.index("russia")], S)
     abst = skill.all_abstain(states, len(hist["year"]))
     train = (hist["year"] >= origin - WINDOW_YEARS + 1) & (hist["year"] <= origin) & (hist["contested"] > 0)
@@ -97,6 +97,22 @@ def ideal_fold(problem, draws, origin, p_first, p_last, seed):
     return out
 
 
+def measured_order_reliability(measured: np.ndarray, d: dict, seed: int = 2021, n: int = 4000) -> dict:
+    """How stable the measured 2021 order of the five is: against 2020's order, against the 2014-2020 mean,
+    and against re-measurements drawn from the BSV estimates' own errors (seeded)."""
+    ip, se = d["ip"], d["se"]
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    again = measured[None] + se[:, -1][None] * rng.standard_normal((n, len(measured)))
+    rho = np.array([skill.spearman(measured, x) for x in again])
+    return {
+        "measured_spearman_2020_vs_2021": skill.spearman(ip[:, -2], measured),
+        "measured_spearman_mean_2014_2020_vs_2021": skill.spearman(np.nanmean(ip[:, :-1], axis=1), measured),
+        "remeasurement_spearman_mean": float(rho.mean()),
+        "remeasurement_share_at_least_0_8": float(np.mean(rho >= 0.8)),
+        "remeasurement_seed": seed,
+    }
+
+
 def implied_order(manifest: dict) -> dict:
     imp = manifest["implied_2021"]
     model, measured = np.array(imp["mean"]), np.array(imp["measured"])
@@ -125,6 +141,8 @@ def implied_order(manifest: dict) -> dict:
             for m in model
         ],
         "measured_90pct_intervals_overlapping_pairs": f"{len(overlaps)} of {S * (S - 1) // 2}",
+        **measured_order_reliability(measured, d),
+        "predictive": imp.get("predictive"),
         "measured_q05_2021": q5.round(3).tolist(),
         "measured_q95_2021": q95.round(3).tolist(),
     }
@@ -133,13 +151,20 @@ def implied_order(manifest: dict) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=20131231)
-    ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--walkers", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--walkers", type=int, default=80)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "casim" / "data" / "posterior" / "backtest.json")
+    ap.add_argument(
+        "--implied-only",
+        action="store_true",
+        help="keep the folds of the report at --out and recompute only its implied 2021 ideal points (after a refit)",
+    )
     args = ap.parse_args(argv)
     scenario = casim.load_scenario(SCENARIO)
     report = {"folds": {}}
-    for origin, p_first, p_last in FOLDS:
+    if args.implied_only:
+        report["folds"] = json.loads(args.out.read_text())["folds"]
+    for origin, p_first, p_last in () if args.implied_only else FOLDS:
         res = fit.run(
             scenario,
             seed=args.seed + origin,

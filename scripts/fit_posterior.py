@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 import casim
-from casim import fit, unga
+from casim import fit, skill, unga
 from casim import measurement as M
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +36,14 @@ def implied_2021(problem, draws: np.ndarray) -> dict:
     a = problem.alignment(draws)
     c = problem.measurement(draws)
     mu = M.expected_ideal_point(a, d["powers"], c["b"], c["lam"])[:, :, 0]  # (W, S)
+    # posterior predictive: what a measurement of the five would show under each draw (model error sigma
+    # and the BSV estimate's own error se), and the spread and rank agreement such a measurement would have
+    rng = np.random.default_rng(np.random.SeedSequence(2021))
+    sd = np.sqrt(c["sigma"][:, None] ** 2 + d["se"][:, 0][None] ** 2)
+    rep = mu + sd * rng.standard_normal(mu.shape)
+    spread = np.ptp(rep, axis=1)
+    rho = np.array([skill.spearman(m, r) for m, r in zip(mu, rep, strict=True)])
+    measured = d["ip"][:, 0]
     return {
         "states": list(problem.states),
         "mean": mu.mean(0).tolist(),
@@ -46,16 +54,28 @@ def implied_2021(problem, draws: np.ndarray) -> dict:
         "measured_q95": d["q95"][:, 0].tolist(),
         "powers_2021": dict(zip(["russia", "west", "china"], d["powers"][0].tolist(), strict=False)),
         "alignment_mean": a.mean(0).tolist(),
+        "predictive": {
+            "what": "posterior predictive of a measurement of the five 2021 ideal points: mean + N(0, sigma^2 + se^2)",
+            "seed": 2021,
+            "spread_q05_q50_q95": np.quantile(spread, [0.05, 0.5, 0.95]).tolist(),
+            "measured_spread": float(np.ptp(measured)),
+            "measured_spread_percentile": float(np.mean(spread <= np.ptp(measured))),
+            "spearman_latent_vs_replicate_q05_q50_q95": np.quantile(rho, [0.05, 0.5, 0.95]).tolist(),
+            "measured_within_90pct_interval": [
+                bool(lo <= m <= hi)
+                for lo, hi, m in zip(np.quantile(rep, 0.05, 0), np.quantile(rep, 0.95, 0), measured, strict=True)
+            ],
+        },
     }
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=20211231)
-    ap.add_argument("--walkers", type=int, default=64)
+    ap.add_argument("--walkers", type=int, default=80)
     ap.add_argument("--warmup", type=int, default=1000)
-    ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--burn", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--burn", type=int, default=2000)
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--first", type=int, default=fit.DEFAULT_WINDOW[0])
     ap.add_argument("--last", type=int, default=fit.DEFAULT_WINDOW[1])
@@ -108,6 +128,7 @@ def main(argv=None) -> int:
             "identification.csv": sha256(args.out / "identification.csv"),
             "rollcalls_1992_2021.csv": sha256(data_dir / "rollcalls_1992_2021.csv"),
             "ideal_points_1992_2021.csv": sha256(data_dir / "ideal_points_1992_2021.csv"),
+            "directed.yaml": sha256(data_dir / "directed.yaml"),
         },
     }
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -15,3 +15,16 @@ def kernel() -> str:
 
         install(user=True)
     return "python3"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``regenerate`` rerun a shipped fit from scratch (minutes each): they run only with
+    CASIM_REGENERATE=1, which .ci/run sets in its own step after the suite."""
+    import os
+
+    if os.environ.get("CASIM_REGENERATE") == "1":
+        return
+    skip = pytest.mark.skip(reason="reruns a shipped fit from scratch: set CASIM_REGENERATE=1 (.ci/run does)")
+    for item in items:
+        if "regenerate" in item.keywords:
+            item.add_marker(skip)

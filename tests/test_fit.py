@@ -61,8 +61,8 @@ def test_log_posterior_is_vectorised_over_walkers(scenario):
 
 
 def test_fit_is_seeded(scenario):
-    a = fit.run(scenario, seed=5, walkers=60, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
-    b = fit.run(scenario, seed=5, walkers=60, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
+    a = fit.run(scenario, seed=5, walkers=80, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
+    b = fit.run(scenario, seed=5, walkers=80, warmup=4, steps=6, burn=2, draws=20, first=2019, last=2021)
     assert np.array_equal(a["draws"], b["draws"])
 
 
@@ -88,6 +88,7 @@ def test_shipped_posterior_reproduces_the_reported_fit(scenario, manifest, draws
 
 
 @pytest.mark.slow
+@pytest.mark.regenerate
 def test_fit_script_regenerates_the_shipped_draws(tmp_path, manifest, draws):
     s = manifest["sampler"]
     cmd = [

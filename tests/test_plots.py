@@ -17,7 +17,7 @@ from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import casim
-from casim import analysis, figures
+from casim import analysis, figures, heldout
 from casim.analysis import sensitivity
 from casim.analysis.summary import quarter_starts
 from casim.cli import main
@@ -449,6 +449,7 @@ FIGURES = {
     ),
     "posterior_figure": lambda f: (f["posterior"], "hindcast-2021"),
     "identification_figure": lambda f: (f["identification"], "UN fit, 2014-2021"),
+    "skill_figure": lambda f: (figures.skill_figure(heldout.backtest_table()), "measurement model (UN record)"),
 }
 
 
@@ -511,6 +512,23 @@ def test_every_figure_names_its_scenario_and_labels_its_axes_with_units(
     assert labels or name == "ternary_figure"
     assert all("(" in t and ")" in t or unitless(t) for t in labels), labels
     assert not any("dimensionless" in t for t in labels), labels
+
+
+def test_the_skill_figure_puts_each_forecasts_score_of_the_table_at_its_place():
+    table = heldout.backtest_table()
+    fig = draw(figures.skill_figure(table))
+    votes = table[table["target"] != "ideal_points"]
+    marks = {a.get_gid(): a for ax in fig.axes for a in ax.get_lines() if a.get_gid()}
+    assert len(marks) == 2 * len(votes)  # log loss and accuracy for every row, ideal points left out
+    for _, r in votes.iterrows():
+        for score in ("log_loss", "accuracy"):
+            line = marks[f"{score}:{r['period']}:{r['target']}:{r['forecast']}"]
+            assert line.get_xdata()[0] == pytest.approx(r[score])
+    model = marks["log_loss:2018-2021:ukraine_crimea:model"]
+    assert model.get_markerfacecolor() != "white"  # the model filled, the rivals hollow
+    assert marks["log_loss:2018-2021:ukraine_crimea:persistence"].get_markerfacecolor() == "white"
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Ukraine/Crimea texts, 2014-2017 (backtest)" in ticks
 
 
 def test_vote_bars_are_the_projected_probabilities_and_the_marker_the_recorded_vote(vote_inputs):

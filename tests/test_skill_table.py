@@ -57,7 +57,7 @@ def test_the_test_scores_equal_those_recomputed_from_the_cases(small):
     assert len(cases) == sum(len(r.observed) for r in TEXTS)
     obs = cases["observed"].to_numpy()
     hit = heldout.training_hit_rates(casim.load_scenario(HINDCAST).states)
-    test = small[small["part"] == "test"].set_index("forecast")
+    test = small[small["target"] == "test_2022_on"].set_index("forecast")
     p = cases[["p_yes", "p_no", "p_abstain", "p_absent"]].to_numpy()
     np.testing.assert_allclose(p.sum(1), 1.0)
     picked = p[np.arange(len(obs)), obs]
@@ -83,15 +83,29 @@ def test_the_model_column_is_the_projection_on_the_hindcast_with_the_same_draws_
     assert (small.attrs["draws"], small.attrs["replicates"], small.attrs["seed"]) == (8, 2, 3)
 
 
-def test_persistence_is_the_last_recorded_vote_starting_from_the_2021_record(small):
+def test_persistence_is_the_last_recorded_vote_of_the_kind_else_of_a_directed_text(small):
     cases = small.attrs["cases"]
     start = heldout.last_record_2021(("KAZ", "KGZ", "TJK", "UZB", "TKM"))
-    assert start == {"KAZ": 2, "KGZ": 1, "TJK": 3, "UZB": 3, "TKM": 3}  # A/RES/76/70 (2021-12-09)
-    first = cases[cases["resolution"] == "ES-11/1"].set_index("state")["persistence"]
-    assert first.to_dict() == {"KAZ": 2, "KGZ": 1}
-    es3 = cases[cases["resolution"] == "ES-11/4"].set_index("state")["persistence"]
-    assert es3["KAZ"] == 1  # KAZ voted no on ES-11/3, the last text before
+    assert start == {"KAZ": 1, "KGZ": 1, "TJK": 2, "UZB": 3, "TKM": 3}  # A/RES/76/179 (2021-12-16): N N A X X
+    by = {r: g.set_index("state")["persistence"].to_dict() for r, g in cases.groupby("resolution")}
+    assert by["ES-11/1"] == {"KAZ": 1, "KGZ": 1}  # nothing earlier in 2022: the 2021 record
+    assert by["ES-11/3"]["TJK"] == 2  # TJK abstained on ES-11/2, the last directed text before
+    assert by["ES-11/4"]["KAZ"] == 2  # condemnation: KAZ abstained on ES-11/1, the last condemnation text
+    assert by["ES-11/4"]["TJK"] == 1  # no condemnation vote recorded for TJK: its last directed one (ES-11/3, no)
     assert (cases["as_russia"] == 1).all()  # Russia votes no on every 2022-on text (kind judgements)
+
+
+def test_the_pure_test_set_knows_only_the_2021_record(small):
+    pure = small.attrs["cases_pure"]
+    start = heldout.last_record_2021(("KAZ", "KGZ", "TJK", "UZB", "TKM"))
+    assert (pure["persistence"] == pure["state"].map(start)).all()
+    one_step = small.attrs["cases"]
+    first = pure["resolution"] == "ES-11/1"  # the first text: the same habit either way
+    cols = ["p_yes", "p_no", "p_abstain", "p_absent"]
+    np.testing.assert_allclose(pure.loc[first, cols].to_numpy(), one_step.loc[first, cols].to_numpy())
+    later = pure["resolution"] == "ES-11/4"  # after recorded votes: the habits differ, and so do the forecasts
+    assert not np.allclose(pure.loc[later, cols].to_numpy(), one_step.loc[later, cols].to_numpy())
+    assert set(small.loc[small["part"] == "test", "target"]) == {"test_2022_on", "test_2022_on_pure"}
 
 
 def test_the_test_set_scoring_never_fits(monkeypatch):
@@ -117,7 +131,11 @@ def test_validate_prints_the_skill_table_and_writes_it_beside_the_scorecard(tmp_
     printed = capsys.readouterr().out
     assert code in (0, 1)
     assert "skill: the measurement model vs simple forecasts" in printed
-    assert "2022-on texts (test set)" in printed and "4 posterior draw(s) x 2 replicate(s)" in printed
+    assert (
+        "2022-on texts (test set, one step ahead)" in printed
+        and "from the 2021 record only" in printed
+        and "4 posterior draw(s) x 2 replicate(s)" in printed
+    )
     table = pd.read_csv(tmp_path / "card_skill.csv")
     assert set(table["part"]) == {"backtest", "test"}
     assert list(table.columns) == heldout.COLUMNS

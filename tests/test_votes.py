@@ -380,15 +380,16 @@ def test_posterior_votes_average_each_draws_coefficients_over_its_own_runs():
     (r,) = votes.read_resolutions(ES11_6)
     df = projection.run_votes(sc, [r], replicates=2, seed=4, posterior=post, draws=3)
     seeds = run_seeds(4, 2)
-    doctrine = np.array([measurement.DOCTRINES.index(d) for d in votes.doctrines(sc.states)])
-    ind, con, sup = projection.text_arrays(r, sc.powers)
+    fields = projection.text_fields(r, sc.powers)
+    # a single text: its habit is each state's vote on the record's last directed text (2021), one-hot
+    fields |= {"same": np.zeros(1), "habit": projection.record_habit(sc.states)[:, None, :]}
     step = votes.check_horizon([r], sc)[0]
     per_draw = []
     for d in range(3):
         values = {k: v[d] for k, v in post.model_values(sc.states).items()}
         traj = casim.simulate(sc, seeds, values)
         coef = {k: v[d] for k, v in post.coefficients().items()}
-        per_draw.append(measurement.vote_probabilities(traj[:, step], ind, con, doctrine, coef, sup)[:, :, 0].mean(0))
+        per_draw.append(measurement.vote_probabilities(traj[:, step], fields, coef, sc.states)[:, :, 0].mean(0))
     cols = [f"p_{o}" for o in votes.OUTCOMES]
     np.testing.assert_allclose(df[cols].to_numpy(), np.mean(per_draw, axis=0), atol=1e-12)
 

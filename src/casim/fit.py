@@ -22,7 +22,7 @@ from typing import cast
 
 import numpy as np
 
-from . import ensemble, sources, unga, votes
+from . import ensemble, sources, unga
 from . import measurement as M
 from .scenario import Scenario
 
@@ -65,17 +65,22 @@ MEASUREMENT_PRIORS = {
     "b": ("normal", 0.0, 1.0),
     "lam": ("halfnormal", 0.0, 1.0),
     "sigma": ("halfnormal", 0.0, 0.5),
+    "tau": ("halfnormal", 0.0, 0.5),
     "kappa_no": ("normal", 0.0, 3.0),
     "kappa_abstain": ("normal", 0.0, 3.0),
     "beta": ("normal", 0.0, 5.0),
+    "beta_no": ("normal", 0.0, 5.0),
+    "rho": ("normal", 0.0, 5.0),
+    "mu": ("normal", 0.0, 5.0),
     "gamma": ("normal", 0.0, 3.0),
     "eta": ("normal", 0.0, 3.0),
-    "alpha_neutral": ("normal", 0.0, 3.0),
-    "alpha_multi_vector": ("normal", 0.0, 3.0),
-    "alpha_dependent": ("normal", 0.0, 3.0),
     "delta": ("normal", 0.0, 3.0),
-    "mu": ("normal", 0.0, 5.0),
-    "beta_no": ("normal", 0.0, 5.0),
+    "zeta_yes": ("normal", 0.0, 3.0),
+    "zeta_abstain": ("normal", 0.0, 3.0),
+    "zeta_absent": ("normal", 0.0, 3.0),
+    "phi_same": ("normal", 0.0, 3.0),
+    "phi_near": ("normal", 0.0, 3.0),
+    **{f"alpha_{s}": ("normal", 0.0, 3.0) for s in M.STATES},
 }
 MEASUREMENT_PARAMETERS = M.IDEAL_COEFFICIENTS + M.VOTE_COEFFICIENTS
 PARAMETERS = MODEL_PARAMETERS + MEASUREMENT_PARAMETERS
@@ -106,7 +111,6 @@ class Problem:
         self.ideal = unga.ideal_point_data(self.first, self.last, self.states)
         unga.check_years(self.votes["year"], "roll call")
         unga.check_years(self.ideal["years"], "ideal point")
-        self.doctrine = np.array([M.DOCTRINES.index(d) for d in votes.doctrines(self.states)])
         self.bounds = np.array([model_prior_range(self.scenario, p) for p in MODEL_PARAMETERS])
         self.dim = len(PARAMETERS)
         self.n_model = len(MODEL_PARAMETERS)
@@ -151,10 +155,10 @@ class Problem:
         ll = np.zeros(len(x))
         if self.use_ideal:
             d = self.ideal
-            ll += M.ideal_point_loglik(d["ip"], d["se"], a, d["powers"], c["b"], c["lam"], c["sigma"])
+            ll += M.ideal_point_loglik(d["ip"], d["se"], a, d["powers"], c["b"], c["lam"], c["sigma"], c["tau"])
         if self.use_votes:
             v = self.votes
-            ll += M.vote_loglik(v["votes"], a, v["indicator"], v["contested"], self.doctrine, c, v["support"])
+            ll += M.vote_loglik(v["votes"], a, v, c, self.states)
         return ll
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -173,23 +177,9 @@ class Problem:
         coefficients near a neutral start (positive where the prior is half-normal)."""
         lo, hi = self.bounds[:, 0], self.bounds[:, 1]
         m = lo + (hi - lo) * (0.25 + 0.5 * rng.random((walkers, self.n_model)))
-        start = {
-            "b": 0.0,
-            "lam": 0.3,
-            "sigma": 0.15,
-            "kappa_no": -2.0,
-            "kappa_abstain": -2.0,
-            "beta": 3.0,
-            "gamma": 0.0,
-            "eta": 1.0,
-            "alpha_neutral": -1.0,
-            "alpha_multi_vector": -3.0,
-            "alpha_dependent": -2.5,
-            "delta": 0.0,
-            "mu": 0.0,
-            "beta_no": 3.0,
-        }
-        c = np.array([start[k] for k in MEASUREMENT_PARAMETERS])
+        start = {"b": 0.0, "lam": 0.3, "sigma": 0.15, "tau": 0.15, "kappa_no": -2.0, "kappa_abstain": -2.0, "beta": 3.0}
+        start |= {"beta_no": 3.0, "eta": 1.0, "phi_same": 1.0, "phi_near": 0.5}
+        c = np.array([start.get(k, -2.0 if k.startswith("alpha_") else 0.0) for k in MEASUREMENT_PARAMETERS])
         meas = c + 0.1 * rng.standard_normal((walkers, len(c)))
         for i, k in enumerate(MEASUREMENT_PARAMETERS):
             if MEASUREMENT_PRIORS[k][0] == "halfnormal":
@@ -200,7 +190,7 @@ class Problem:
 def run(
     scenario,
     seed: int = 20211231,
-    walkers: int = 64,
+    walkers: int = 80,
     steps: int = 3000,
     burn: int = 1500,
     draws: int = 400,

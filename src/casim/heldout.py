@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import projection, skill, unga
@@ -51,7 +50,8 @@ TARGETS = {
     "ukraine_crimea": "Ukraine/Crimea texts",
     "contested": "all contested texts",
     "ideal_points": "ideal points",
-    "test_2022_on": "2022-on texts (test set)",
+    "test_2022_on": "2022-on texts (test set, one step ahead)",
+    "test_2022_on_pure": "2022-on texts (test set, from the 2021 record only)",
 }
 COLUMNS = ["part", "period", "target", "forecast", "log_loss", "brier", "accuracy", "n", "rmse", "coverage90"]
 
@@ -106,10 +106,10 @@ def test_texts(resolutions: Sequence[Resolution]) -> list[Resolution]:
 
 
 def last_record_2021(states: Sequence[str]) -> dict[str, int]:
-    """Each state's vote code on the last Ukraine/Crimea text of the 1992-2021 record (persistence's start)."""
-    d = unga.vote_data(TRAINING[0], TRAINING[1], states=tuple(states))
-    last = int(np.flatnonzero(d["ukraine"])[-1])
-    return {s: int(d["votes"][i, last]) for i, s in enumerate(states)}
+    """Each state's vote code on the last directed text of the 1992-2021 record (A/RES/76/179, 2021-12-16):
+    persistence's start on the 2022-on texts, all of which are directed."""
+    habit = projection.record_habit(states)
+    return {s: int(habit[i].argmax()) for i, s in enumerate(states)}
 
 
 def training_hit_rates(states: Sequence[str]) -> dict[str, float]:
@@ -117,7 +117,7 @@ def training_hit_rates(states: Sequence[str]) -> dict[str, float]:
     d = unga.vote_data(2006, TRAINING[1], states=tuple(states))
     S, N = d["votes"].shape
     rivals = {
-        "persistence": skill.persistence(d["votes"], d["contested"], d["ukraine"]),
+        "persistence": d["previous"],
         "as_russia": skill.as_russia(d["power_votes"][:, 0], S),
         "all_abstain_tkm_absent": skill.all_abstain(states, N),
     }
@@ -133,21 +133,31 @@ def test_cases(
     replicates: int | None = None,
     seed: int | None = None,
     progress=None,
+    recorded: bool = True,
 ) -> pd.DataFrame:
     """One row per recorded vote on a 2022-on text: the model's probabilities and the simple forecasts.
 
     Columns ``resolution, date, state, observed`` (code), ``p_yes .. p_absent`` (the model: the hindcast
     over the posterior's draws x replicates) and one column per simple forecast (a vote code).
-    ``attrs`` records seed, replicates, draws and the posterior file.
+    ``recorded``: one step ahead, the model's habit and persistence use the recorded votes of the earlier
+    2022-on texts (the same information for both): persistence is the state's last recorded vote on a
+    text of the same kind, else on the last directed text (all 2022-on texts are directed; before the
+    first, the record's last, A/RES/76/179 of 2021). Else both know only the 1992-2021 record
+    (persistence repeats each state's vote on A/RES/76/179; the model's habit after the first text is
+    its own forecast). ``attrs`` records seed, replicates, draws and the posterior file.
     """
     texts = test_texts(resolutions)
-    votes = projection.run_votes(hindcast, texts, replicates, seed, progress=progress, posterior=posterior, draws=draws)
+    votes = projection.run_votes(
+        hindcast, texts, replicates, seed, progress=progress, posterior=posterior, draws=draws, recorded=recorded
+    )
     cols = [f"p_{o}" for o in OUTCOMES]
     probs = {(r, s): p for r, s, *p in votes[["resolution", "state", *cols]].itertuples(index=False)}
-    last = last_record_2021(hindcast.states)
+    last_directed = last_record_2021(hindcast.states)
+    by_kind: dict[str, dict[str, int]] = {}
     rows = []
     for r in texts:
         russia = OUTCOMES.index(r.power_votes().get("russia", "absent"))
+        of_kind = by_kind.get(r.kind, {})
         for s, v in r.observed.items():
             p = probs[(r.id, s)]
             rows.append(
@@ -157,19 +167,23 @@ def test_cases(
                     "state": s,
                     "observed": OUTCOMES.index(v),
                     **{c: float(x) for c, x in zip(cols, p, strict=True)},
-                    "persistence": last[s],
+                    "persistence": of_kind.get(s, last_directed.get(s, -1)),
                     "as_russia": russia,
                     "all_abstain_tkm_absent": 3 if s == "TKM" else 2,
                 }
             )
-        for s, v in r.observed.items():  # recorded votes become the next text's persistence
-            last[s] = OUTCOMES.index(v)
+        if recorded:  # a state's recorded vote is its persistence on later texts of this kind, and of directed texts
+            seen = {s: OUTCOMES.index(v) for s, v in r.observed.items()}
+            by_kind[r.kind] = {**of_kind, **seen}
+            if r.directed:
+                last_directed = {**last_directed, **seen}
     out = pd.DataFrame(rows)
     out.attrs.update({k: votes.attrs[k] for k in ("seed", "replicates", "draws", "posterior")})
+    out.attrs["recorded"] = recorded
     return out
 
 
-def test_scores(cases: pd.DataFrame, hit_rates: dict[str, float]) -> pd.DataFrame:
+def test_scores(cases: pd.DataFrame, hit_rates: dict[str, float], target: str = "test_2022_on") -> pd.DataFrame:
     """The test set's log loss, Brier and accuracy for the model and each simple forecast."""
     observed = cases["observed"].to_numpy()
     period = f"{cases['date'].min()[:4]}-{cases['date'].max()[:4]}"
@@ -180,7 +194,7 @@ def test_scores(cases: pd.DataFrame, hit_rates: dict[str, float]) -> pd.DataFram
         else:
             f = cases[forecast].to_numpy()
             sc = skill.scores(skill.as_probabilities(f, hit_rates[forecast]), observed, forecast=f)
-        rows.append({"part": "test", "period": period, "target": "test_2022_on", "forecast": forecast, **sc})
+        rows.append({"part": "test", "period": period, "target": target, "forecast": forecast, **sc})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -193,20 +207,25 @@ def skill_table(
     seed: int | None = None,
     progress=None,
 ) -> pd.DataFrame:
-    """The backtests and, when a hindcast and a posterior are given and there are 2022-on records, the test set.
+    """The backtests and, when a hindcast and a posterior are given and there are 2022-on records, the test set
+    scored twice: one step ahead (``test_2022_on``) and from the 2021 record only (``test_2022_on_pure``).
 
-    ``attrs['cases']`` holds the test set's per-vote table (for figures and checks).
+    ``attrs['cases']`` holds the one-step-ahead per-vote table, ``attrs['cases_pure']`` the other (for
+    figures and checks).
     """
     parts = [backtest_table()]
     cases = None
     if hindcast is not None and posterior is not None and test_texts(resolutions):
+        rates = training_hit_rates(hindcast.states)
         cases = test_cases(hindcast, resolutions, posterior, draws, replicates, seed, progress)
-        parts.append(test_scores(cases, training_hit_rates(hindcast.states)))
+        pure = test_cases(hindcast, resolutions, posterior, draws, replicates, seed, None, recorded=False)
+        parts += [test_scores(cases, rates), test_scores(pure, rates, "test_2022_on_pure")]
     table = pd.concat(parts, ignore_index=True)
     table["n"] = table["n"].astype("Int64")
     if cases is not None:
         table.attrs["cases"] = cases
-        table.attrs.update({str(k): v for k, v in cases.attrs.items()})
+        table.attrs["cases_pure"] = pure
+        table.attrs.update({str(k): v for k, v in cases.attrs.items() if k != "recorded"})
     return table
 
 

@@ -9,7 +9,7 @@ quarters in the horizon and ``ip_p`` the powers' own BSV ideal points: as
 measured up to 2021, and after 2021 held at each power's 2014-2021 mean
 (nothing later is looked up: the temporal rule). The interval is the
 posterior predictive's 5% and 95% quantiles over draws x replicates, the
-model error ``sigma`` included.
+model error ``sigma`` and the year's shift common to the five ``tau`` included.
 """
 
 from __future__ import annotations
@@ -65,12 +65,14 @@ def project(
     values = {k: np.repeat(v, n_rep) for k, v in post.model_values(scenario.states).items()}
     traj = simulate(scenario, np.tile(seeds, n_draws), values, progress=progress)  # (D*R, T+1, S, P)
     coef = {k: np.repeat(v, n_rep) for k, v in post.coefficients().items()}
-    noise = np.random.default_rng(np.random.SeedSequence(base)).standard_normal((len(traj), len(scenario.states)))
+    rng = np.random.default_rng(np.random.SeedSequence(base))
+    noise = rng.standard_normal((len(traj), len(scenario.states)))
+    shift = rng.standard_normal((len(traj), len(years)))  # the year's shift common to the states (tau)
     rows = []
     for t, year in enumerate(years):
         a = traj[:, year_of == year].mean(1)  # (runs, S, P): the year's mean alignment
         mu = measurement.expected_ideal_point(a, ip_powers[t : t + 1], coef["b"], coef["lam"])[..., 0]  # (runs, S)
-        draw = mu + coef["sigma"][:, None] * noise
+        draw = mu + coef["sigma"][:, None] * noise + (coef["tau"] * shift[:, t])[:, None]
         q05, q95 = np.quantile(draw, [0.05, 0.95], axis=0)
         for i, s in enumerate(scenario.states):
             rows.append((year, s, float(mu[:, i].mean()), float(q05[i]), float(q95[i])))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import measurement
+from . import measurement, unga
 from .api import replicate_seeds, simulate
 from .posterior import Posterior
 from .scenario import Scenario
@@ -51,8 +51,9 @@ def _project(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def text_arrays(resolution: Resolution, powers: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The measurement model's view of one text: ``indicator`` ``(1, P, 3)``, ``contested`` and ``support`` ``(1,)``.
+def text_fields(resolution: Resolution, powers: Sequence[str]) -> dict[str, np.ndarray]:
+    """The measurement model's view of one text, without its habit: ``indicator`` ``(1, P, 3)``, ``contested``,
+    ``support`` and ``directed`` ``(1,)``.
 
     A scenario power with no vote on the text (neither in the entry nor its kind) is absent.
     """
@@ -61,7 +62,20 @@ def text_arrays(resolution: Resolution, powers: Sequence[str]) -> tuple[np.ndarr
     indicator = (np.array(code)[:, None] == np.arange(3)).astype(float)[None]
     russia, west = votes.get("russia", "absent"), votes.get("west", "absent")
     contested = float(russia != west and "absent" not in (russia, west))
-    return indicator, np.array([contested]), np.array([resolution.support])
+    return {
+        "indicator": indicator,
+        "contested": np.array([contested]),
+        "support": np.array([resolution.support]),
+        "directed": np.array([float(resolution.directed)]),
+    }
+
+
+def record_habit(states: Sequence[str]) -> np.ndarray:
+    """Each state's vote on the last directed text of the 1992-2021 record, one-hot ``(S, 4)``: the habit a
+    directed text starts from when no earlier text of its kind precedes it."""
+    d = unga.vote_data(unga.LAST_YEAR, unga.LAST_YEAR, states=tuple(states))
+    last = int(np.flatnonzero(d["directed"])[-1])
+    return np.eye(len(OUTCOMES))[d["votes"][:, last]]
 
 
 def measured_probabilities(
@@ -70,18 +84,41 @@ def measured_probabilities(
     resolutions: Sequence[Resolution],
     steps: Sequence[int],
     coefficients: Mapping[str, np.ndarray],
+    recorded: bool = True,
 ) -> np.ndarray:
     """P(yes, no, abstain, absent) ``(texts, states, 4)`` from the measurement model, averaged over runs.
 
     ``trajectories`` ``(runs, steps + 1, S, P)``; ``coefficients`` one value per run (a draw's, repeated
-    over its replicates).
+    over its replicates). The habit of each text (measurement.md): the state's last vote on an earlier
+    entry of the same kind, else on the last earlier directed text (an entry, or the record's last
+    directed text of 2021). Texts are taken in date order. That last vote is the state's recorded one
+    (the entry's ``observed``) where ``recorded`` and the entry records it, else the model's own
+    probabilities for it.
     """
-    doctrine = np.array([measurement.DOCTRINES.index(d) for d in doctrines(scenario.states)])
-    out = np.empty((len(resolutions), len(scenario.states), len(OUTCOMES)))
-    for k, (r, t) in enumerate(zip(resolutions, steps, strict=True)):
-        indicator, contested, support = text_arrays(r, scenario.powers)
-        p = measurement.vote_probabilities(trajectories[:, t], indicator, contested, doctrine, coefficients, support)
+    S = len(scenario.states)
+    out = np.empty((len(resolutions), S, len(OUTCOMES)))
+    by_kind: dict[str, np.ndarray] = {}
+    last_directed = record_habit(scenario.states)
+    last_any: np.ndarray | None = None
+    order = sorted(range(len(resolutions)), key=lambda k: resolutions[k].date)
+    for k in order:
+        r, t = resolutions[k], steps[k]
+        fields = text_fields(r, scenario.powers)
+        same = r.kind in by_kind
+        habit = by_kind[r.kind] if same else (last_directed if r.directed else last_any)
+        fields["same"] = np.array([float(same)])
+        fields["habit"] = (np.zeros((S, len(OUTCOMES))) if habit is None else habit)[:, None, :]
+        p = measurement.vote_probabilities(trajectories[:, t], fields, coefficients, scenario.states)
         out[k] = p[:, :, 0].mean(0)
+        seen = out[k].copy()
+        if recorded:  # a state's recorded vote replaces the forecast of it
+            for i, st in enumerate(scenario.states):
+                if st in r.observed:
+                    seen[i] = np.eye(len(OUTCOMES))[OUTCOMES.index(r.observed[st])]
+        by_kind[r.kind] = seen
+        last_any = seen
+        if r.directed:
+            last_directed = seen
     return out
 
 
@@ -118,14 +155,16 @@ def run_votes(
     progress=None,
     posterior: Posterior | None = None,
     draws: int | None = None,
+    recorded: bool = True,
 ) -> pd.DataFrame:
     """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``.
 
     With a ``posterior``: the measurement model over ``draws`` posterior draws (all when None; a subset
     chosen reproducibly from ``seed``) x replicates, probabilities averaged over all runs. Without one: the
     kind-based logit of ``data/votes.yaml`` (``params`` overrides its coefficients). The texts' dates are
-    checked against the horizon before anything runs. ``df.attrs`` records the model, seed, replicates,
-    posterior file and draws.
+    checked against the horizon before anything runs. ``recorded``: the measurement model's habit may use
+    earlier entries' recorded votes (:func:`measured_probabilities`). ``df.attrs`` records the model, seed,
+    replicates, posterior file and draws.
     """
     steps = check_horizon(resolutions, scenario)
     n, s, seeds = replicate_seeds(scenario, replicates, seed)
@@ -136,7 +175,7 @@ def run_votes(
     else:
         sub = posterior.subset(draws, s)
         traj, coef = posterior_runs(scenario, sub, seeds, progress)
-        df = _table(scenario, resolutions, measured_probabilities(scenario, traj, resolutions, steps, coef))
+        df = _table(scenario, resolutions, measured_probabilities(scenario, traj, resolutions, steps, coef, recorded))
         df.attrs.update(model="measurement model (docs/measurement.md)", posterior=sub.source, draws=len(sub))
     df.attrs["seed"], df.attrs["replicates"] = s, n
     return df

@@ -61,33 +61,6 @@ def as_probabilities(forecast: np.ndarray, p: float) -> np.ndarray:
     return out
 
 
-def persistence(votes: np.ndarray, contested: np.ndarray, ukraine: np.ndarray) -> np.ndarray:
-    """The state's outcome on the last earlier text of the same family, ``(S, N)`` (-1: none earlier).
-
-    Family: for a Ukraine/Crimea text the previous such text (the last contested
-    text when there is none yet); for any other contested text the last
-    contested text; for an uncontested text the previous text. Texts in date order.
-    """
-    S, N = votes.shape
-    out = np.full((S, N), -1)
-    last_u = last_c = last_any = -1
-    for n in range(N):
-        if ukraine[n]:
-            ref = last_u if last_u >= 0 else last_c
-        elif contested[n]:
-            ref = last_c
-        else:
-            ref = last_any
-        if ref >= 0:
-            out[:, n] = votes[:, ref]
-        if ukraine[n]:
-            last_u = n
-        if contested[n]:
-            last_c = n
-        last_any = n
-    return out
-
-
 def as_russia(russia_votes: np.ndarray, n_states: int) -> np.ndarray:
     """Every state votes as Russia did (absent where Russia was absent), ``(S, N)``."""
     return np.broadcast_to(np.asarray(russia_votes), (n_states, len(russia_votes))).copy()
@@ -141,7 +114,6 @@ __all__ = [
     "coverage",
     "hit_rate",
     "log_loss",
-    "persistence",
     "rmse",
     "scores",
     "spearman",

@@ -10,6 +10,7 @@ Codes of a vote: 0 yes, 1 no, 2 abstain, 3 absent (``X``: did not vote).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -26,19 +27,10 @@ POWER_CODES = {"russia": ("RUS",), "west": WEST, "china": ("CHN",), "turkey": ("
 VOTE_CODES = {"Y": 0, "N": 1, "A": 2, "X": 3}
 OUTCOMES = ("yes", "no", "abstain", "absent")
 
-# The Ukraine and Crimea texts of the window (data README): the texts against Russia.
-UKRAINE_TEXTS = (
-    "A/RES/68/262",
-    "A/RES/71/205",
-    "A/RES/72/190",
-    "A/RES/73/263",
-    "A/RES/74/168",
-    "A/RES/75/192",
-    "A/RES/73/194",
-    "A/RES/74/17",
-    "A/RES/75/29",
-    "A/RES/76/70",
-)
+# The Ukraine and Crimea texts of the window: the families of data/unga/directed.yaml on
+# Ukraine and Crimea (the data README lists ten; A/RES/76/179 of 2021-12-16, the eleventh,
+# is the same annual Crimea human-rights text under a new title).
+UKRAINE_FAMILIES = ("ukraine_territorial_integrity", "crimea_human_rights", "crimea_militarization")
 
 
 class TemporalRuleError(CasimError):
@@ -74,6 +66,42 @@ def _ideal_points() -> pd.DataFrame:
     df["year"] = df["year"].astype(int)
     check_years(df["year"], "ideal point")
     return df
+
+
+@lru_cache(maxsize=1)
+def directed_families() -> dict[str, dict]:
+    """The directed families of ``data/unga/directed.yaml``: name -> ``title`` pattern, ``reason``, ``texts``."""
+    import yaml
+
+    with resources.files("casim").joinpath("data", "unga", "directed.yaml").open("rb") as fh:
+        return yaml.safe_load(fh)["families"]
+
+
+def family(title: str) -> str:
+    """The family of a recorded text: its directed family (data/unga/directed.yaml) when its title
+    matches one, else its title's stem (the part before " : ", lower case, letters and spaces only)."""
+    for name, spec in directed_families().items():
+        if re.search(spec["title"], title, flags=re.IGNORECASE):
+            return name
+    return " ".join(re.sub(r"[^a-z ]", " ", title.split(" : ")[0].lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _families() -> np.ndarray:
+    """The family of every text of the record, in its order."""
+    return np.array([family(t) for t in _rollcalls()["title"]], dtype=object)
+
+
+def ukraine_texts() -> tuple[str, ...]:
+    """The 2014-2021 Ukraine and Crimea texts (11), in date order."""
+    fams = directed_families()
+    return tuple(sorted((t for f in UKRAINE_FAMILIES for t in fams[f]["texts"]), key=_text_order))
+
+
+def _text_order(resolution: str) -> tuple[str, int]:
+    df = _rollcalls()
+    i = int(np.flatnonzero(df["resolution"].to_numpy() == resolution)[0])
+    return str(df["date"].iloc[i]), i
 
 
 def _window(first: int, last: int) -> None:
@@ -132,28 +160,75 @@ def power_votes(df: pd.DataFrame, powers=("russia", "west", "china")) -> np.ndar
     return np.stack(cols, axis=1)
 
 
+def previous_votes(votes: np.ndarray, families, directed, contested) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's last vote on a text's family, or the nearest stand-in: ``(S, N)`` codes (-1: none) and
+    ``same`` ``(N,)`` True where it is the same family. Texts in date order.
+
+    The order of stand-ins: the last earlier text of the same family; for a directed text (a conflict
+    Russia is party to) the last directed text; for a contested text (Russia and the West voting
+    differently) the last contested text; else the previous text. This is the persistence forecast,
+    and the measurement model's habit.
+    """
+    S, N = votes.shape
+    out = np.full((S, N), -1)
+    same = np.zeros(N, dtype=bool)
+    last: dict = {}
+    last_directed = last_contested = -1
+    for n in range(N):
+        ref = last.get(families[n], -1)
+        same[n] = ref >= 0
+        if ref < 0:
+            ref = last_directed if directed[n] else (last_contested if contested[n] else n - 1)
+        if ref >= 0:
+            out[:, n] = votes[:, ref]
+        last[families[n]] = n
+        if directed[n]:
+            last_directed = n
+        if contested[n]:
+            last_contested = n
+    return out, same
+
+
 def vote_data(first: int, last: int, powers=("russia", "west", "china"), states=STATES) -> dict:
     """Arrays for the vote model over roll calls dated ``first``..``last``.
 
     ``votes`` (S, N) codes of the states; ``indicator`` (N, P, 3) 1 where power p
     voted yes/no/abstain; ``contested`` (N,) Russia's and the West's votes differ
-    (both voting); ``year``, ``resolution`` (N,); ``ukraine`` (N,) a Ukraine/Crimea text;
-    ``support`` (N,) the Assembly's yes share, yes / (yes + no + abstain).
+    (both voting); ``year``, ``resolution``, ``family`` (N,); ``ukraine`` (N,) a
+    Ukraine/Crimea text; ``directed`` (N,) a text about a conflict Russia is party to
+    (data/unga/directed.yaml); ``support`` (N,) the Assembly's yes share,
+    yes / (yes + no + abstain); ``previous`` (S, N) each state's last vote on the
+    text's family, or the nearest stand-in (:func:`casim.skill.previous_votes`, over
+    the whole record from 1992, so the first texts of the window have one too; -1 none)
+    with ``same`` (N,) 1 where it is the same family; ``habit`` (S, N, 4) ``previous``
+    one-hot (zeros where none).
     """
-    df = rollcalls(first, last)
-    pv = power_votes(df, powers)
-    indicator = (pv[:, :, None] == np.arange(3)).astype(float)
+    _window(first, last)
+    full = _rollcalls()
+    full = full[full["year"] <= last].reset_index(drop=True)
+    keep = (full["year"] >= first).to_numpy()
+    fam = _families()[: len(full)]
+    directed = np.isin(fam, list(directed_families()))
+    pv_all = power_votes(full, powers)
     ri, wi = powers.index("russia"), powers.index("west")
-    contested = (pv[:, ri] != pv[:, wi]) & (pv[:, ri] < 3) & (pv[:, wi] < 3)
+    contested_all = (pv_all[:, ri] != pv_all[:, wi]) & (pv_all[:, ri] < 3) & (pv_all[:, wi] < 3)
+    votes_all = np.stack([_codes(full[s]) for s in states])
+    previous, same = previous_votes(votes_all, fam, directed, contested_all)
+    df, pv, previous = full[keep], pv_all[keep], previous[:, keep]
     return {
-        "votes": np.stack([_codes(df[s]) for s in states]),
-        "indicator": indicator,
+        "votes": votes_all[:, keep],
+        "indicator": (pv[:, :, None] == np.arange(3)).astype(float),
         "power_votes": pv,
-        "contested": contested.astype(float),
+        "contested": contested_all[keep].astype(float),
         "year": df["year"].to_numpy(),
         "resolution": df["resolution"].to_numpy(),
-        "ukraine": df["resolution"].isin(UKRAINE_TEXTS).to_numpy(),
+        "family": fam[keep],
+        "ukraine": np.isin(fam[keep], UKRAINE_FAMILIES),
+        "directed": directed[keep].astype(float),
         "support": (df["yes"] / (df["yes"] + df["no"] + df["abstain"])).to_numpy(dtype=float),
+        "previous": previous,
+        "same": same[keep].astype(float),
+        "habit": (previous[..., None] == np.arange(4)).astype(float),
     }
 
 
@@ -189,13 +264,17 @@ __all__ = [
     "LAST_YEAR",
     "OUTCOMES",
     "STATES",
-    "UKRAINE_TEXTS",
+    "UKRAINE_FAMILIES",
     "TemporalRuleError",
     "check_years",
+    "directed_families",
+    "family",
     "ideal_point_data",
     "ideal_points",
     "power_votes",
+    "previous_votes",
     "rollcalls",
+    "ukraine_texts",
     "vote_data",
     "west_vote",
 ]

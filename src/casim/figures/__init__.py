@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from .differences import differences_figure
     from .sensitivity import sensitivity_figure, tornado_figure
+    from .skill import skill_figure
     from .style import (
         FALLBACK_COLOURS,
         HEDGING_COLOUR,
@@ -83,6 +84,7 @@ _EXPORTS: dict[str, str] = {
         "trajectories",
     ),
     "differences_figure": "differences",
+    "skill_figure": "skill",
     **dict.fromkeys(["discovery_figure", "sweep_figure", "sweep_line_figure", "sweep_map_figure"], "sweeps"),
     **dict.fromkeys(["sensitivity_figure", "tornado_figure"], "sensitivity"),
     **dict.fromkeys(
@@ -266,6 +268,7 @@ __all__ = [
     "render_figure",
     "save",
     "sensitivity_figure",
+    "skill_figure",
     "stacked_figure",
     "sweep_figure",
     "sweep_line_figure",

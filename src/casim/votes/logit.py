@@ -34,6 +34,7 @@ class VoteData:
     parameters: Mapping[str, Prior]  # "yes", "lean", ..., "doctrine.neutral"
     kind_powers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # kind -> power -> typical vote
     kind_support: Mapping[str, float] = field(default_factory=dict)  # kind -> typical yes share of the Assembly
+    kind_directed: Mapping[str, bool] = field(default_factory=dict)  # kind -> about a conflict Russia is party to
 
     def defaults(self) -> dict[str, float]:
         """Each coefficient's value as shipped (before any override)."""
@@ -55,12 +56,15 @@ def vote_data() -> VoteData:
         if bad or not {"russia", "west"} <= set(pw):
             raise ValueError(f"votes.yaml: kind {name}: powers need russia and west, each voting one of {OUTCOMES}")
     kind_support = {name: float(spec["support"][0]) for name, spec in raw["kinds"].items()}
+    kind_directed = {name: bool(spec["directed"][0]) for name, spec in raw["kinds"].items()}
     params = {}
     for key, v in raw["coefficients"].items():
         params[key] = Prior(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
     for key, v in raw["doctrine_absence"].items():
         params[f"doctrine.{key}"] = Prior(float(v[0]), float(v[1]), float(v[2]), str(v[3]), str(v[4]))
-    return VoteData(kinds=kinds, parameters=params, kind_powers=kind_powers, kind_support=kind_support)
+    return VoteData(
+        kinds=kinds, parameters=params, kind_powers=kind_powers, kind_support=kind_support, kind_directed=kind_directed
+    )
 
 
 TEXT_KINDS = tuple(vote_data().kinds)  # the kinds of UN text the vote model knows (data/votes.yaml)

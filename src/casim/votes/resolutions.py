@@ -44,6 +44,11 @@ class Resolution:
         return {**vote_data().kind_powers[self.kind], **self.powers}
 
     @property
+    def directed(self) -> bool:
+        """About a conflict Russia is party to (its kind's ``directed``, data/votes.yaml)."""
+        return vote_data().kind_directed[self.kind]
+
+    @property
     def support(self) -> float:
         """The Assembly's yes share, yes / (yes + no + abstain): from the ``tally``, else the kind's typical one."""
         if self.tally is None:
