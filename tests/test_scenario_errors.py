@@ -272,3 +272,26 @@ def test_check_reports_every_bad_file_and_still_checks_the_rest(tmp_path, capsys
     assert code == 2
     assert f"{good}: ok" in out
     assert len(err.strip().splitlines()) == 2 and "bad1.yaml" in err and "bad2.yaml" in err
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["frob"], "invalid choice: 'frob'"),
+        (["run"], "the following arguments are required: scenario"),
+        (["run", "baseline", "--replicates", "x"], "argument --replicates: invalid int value: 'x'"),
+        (["sweep", "--workers"], "argument --workers: expected one argument"),
+        (["compare", "baseline", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_argument_and_where_the_usage_is(argv, says, capsys):
+    """argparse's own errors, like every bad input: one line, exit code 2, no usage block."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert says in lines[0] and lines[0].endswith("--help)"), lines[0]
+    assert lines[0].startswith("casim")

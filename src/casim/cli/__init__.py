@@ -11,6 +11,7 @@ import contextlib
 import errno
 import importlib
 import sys
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import CasimError
@@ -46,8 +47,19 @@ MODULES = {
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)  # writing standard output failed: disk full, quota
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the one-line error every bad input gets (exit code 2): the message, and where the usage is.
+
+    Its subcommands' parsers are of this class too (``add_subparsers`` makes them with the parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.split())  # argparse's messages are one line; make sure
+        self.exit(2, f"{self.prog}: error: {line} (usage: {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="casim",
         description="Project the geopolitical alignment of the five Central Asian states under scenarios.",
     )
