@@ -25,7 +25,10 @@ SWEEP_COLUMNS = (POINT, DOMINANT)
 PARAMETER, LEVEL, VALUE = "parameter", "level", "value"
 OAT_COLUMNS = (PARAMETER, LEVEL, VALUE)
 
-RESERVED: frozenset[str] = frozenset((*CORE_COLUMNS, HEDGING, *SWEEP_COLUMNS, *OAT_COLUMNS))
+# a run over posterior draws adds the draw (its row in the posterior's draws file)
+DRAW = "draw"
+
+RESERVED: frozenset[str] = frozenset((*CORE_COLUMNS, HEDGING, *SWEEP_COLUMNS, *OAT_COLUMNS, DRAW))
 """Every column name a casim table sets beside the power columns: no power may be named so."""
 
 MAX_NAME = 100

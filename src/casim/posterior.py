@@ -44,15 +44,28 @@ class Posterior:
         """Per-draw measurement coefficients (``b``, ``lam``, ``sigma`` and the vote model's)."""
         return {c: self.draws[c].to_numpy() for c in MEASUREMENT}
 
+    def rows(self, n: int | None, seed: int) -> np.ndarray:
+        """The rows :meth:`subset` keeps: ``n`` chosen without replacement from ``SeedSequence(seed)``, in order
+        (all when ``n`` is None or at least the number of draws)."""
+        if n is None or n >= len(self):
+            return np.arange(len(self))
+        if n < 1:
+            raise CasimError(f"--draws must be at least 1 (got {n})")
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        return np.sort(rng.choice(len(self), size=n, replace=False))
+
     def subset(self, n: int | None, seed: int) -> Posterior:
         """``n`` draws chosen without replacement from ``SeedSequence(seed)`` (all, in order, when ``n`` is None)."""
         if n is None or n >= len(self):
             return self
-        if n < 1:
-            raise CasimError(f"--draws must be at least 1 (got {n})")
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        rows = np.sort(rng.choice(len(self), size=n, replace=False))
+        rows = self.rows(n, seed)
         return Posterior(self.draws.iloc[rows].reset_index(drop=True), self.source, self.manifest)
+
+    def sha256(self) -> str:
+        """The SHA-256 of the draws file (what a manifest records of the posterior a run used)."""
+        import hashlib
+
+        return hashlib.sha256(Path(self.source).read_bytes()).hexdigest()
 
 
 def shipped_folder() -> Path:

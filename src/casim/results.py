@@ -89,8 +89,8 @@ def manifest(
     are stored with the typed values they resolved to (``0.8``, not ``"0.8"``).
     """
     described = scenario.to_dict()
-    described["source"] = _portable(described["source"])
-    described["files"] = {_portable(f): digest for f, digest in described["files"].items()}
+    described["source"] = portable(described["source"])
+    described["files"] = {portable(f): digest for f, digest in described["files"].items()}
     described["overrides"] = [[key, _resolved(scenario, key, value)] for key, value in scenario.overrides]
     return Manifest(
         {
@@ -113,7 +113,7 @@ def manifest(
     )
 
 
-def _portable(path: str | None) -> str | None:
+def portable(path: str | None) -> str | None:
     """A file path for a manifest: relative to the working directory if the file lies under it, else as it is."""
     if path is None or not Path(path).is_absolute():
         return path
@@ -272,10 +272,18 @@ class Stream:
         self._writer: Any = None  # a pyarrow.parquet.ParquetWriter once the first batch is written
         self._csv: TextIO | None = None
 
-    def add(self, trajectories: np.ndarray, seeds: np.ndarray, runs: np.ndarray) -> None:
-        """Write the rows of these runs (replicate = run: one scenario's replicates)."""
-        cols = self.layout.empty(len(trajectories))
-        self.layout.fill(cols, 0, trajectories, seeds, runs, runs)
+    def add(
+        self,
+        trajectories: np.ndarray,
+        seeds: np.ndarray,
+        runs: np.ndarray,
+        replicates: np.ndarray | None = None,
+        extra: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Write the rows of these runs (replicate = run unless given: one scenario's replicates; ``extra``: per-run
+        values of the layout's extra columns)."""
+        cols = self.layout.empty(len(trajectories), extra)
+        self.layout.fill(cols, 0, trajectories, seeds, runs, runs if replicates is None else replicates, extra)
         self.horizon.add(trajectories)
         if self.fmt == "parquet":
             batch = self.layout.arrow(cols)

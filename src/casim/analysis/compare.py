@@ -9,9 +9,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .. import api
+from .. import api, columns, uncertainty
 from .._version import __version__
 from ..errors import CasimError
+from ..posterior import Posterior
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
 from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of
@@ -55,36 +56,58 @@ def run_scenarios(
     seed: int | None = None,
     engine: str = "ensemble",
     progress=None,
+    posterior: Posterior | None = None,
+    draws: int | None = None,
 ) -> pd.DataFrame:
     """Run each scenario with the same base seed and replicate count (common random numbers) and combine them.
 
-    Defaults come from the first scenario. ``df.attrs["manifest"]`` holds the
-    comparison's settings and each scenario's own manifest.
+    With a ``posterior``: each scenario over the same ``draws`` posterior draws x replicates
+    (:func:`casim.uncertainty.run`: common parameters and common random numbers), the table with a ``draw``
+    column. Defaults come from the first scenario. ``df.attrs["manifest"]`` holds the comparison's settings
+    and each scenario's own manifest.
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if not loaded:
         raise CasimError("name at least one scenario to compare")
     replicates = loaded[0].replicates if replicates is None else replicates
     seed = loaded[0].seed if seed is None else seed
-    tables = [api.run(s, replicates=replicates, seed=seed, engine=engine, progress=progress) for s in loaded]
+    if posterior is None:
+        tables = [api.run(s, replicates=replicates, seed=seed, engine=engine, progress=progress) for s in loaded]
+    else:
+        tables = [uncertainty.run(s, posterior, draws, replicates, seed, engine, progress) for s in loaded]
     out = combine(tables)
+    settings = {"scenarios": [s.name for s in loaded], "seed": seed, "replicates": replicates, "engine": engine}
+    if posterior is not None:
+        settings["posterior"] = tables[0].attrs["manifest"]["posterior"]
     out.attrs["manifest"] = {
         "casim_version": __version__,
-        "comparison": {"scenarios": [s.name for s in loaded], "seed": seed, "replicates": replicates, "engine": engine},
-        "seeds": "every scenario uses the same per-run seeds (casim.seeding.run_seed(seed, i)): common random numbers",
+        "comparison": settings,
+        "seeds": "every scenario uses the same per-run seeds (casim.seeding.run_seed(seed, i)): common random numbers"
+        + ("; and the same posterior draws: common parameters" if posterior is not None else ""),
         "scenarios": {s.name: t.attrs["manifest"] for s, t in zip(loaded, tables, strict=True)},
     }
     return out
 
 
-def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.95) -> pd.DataFrame:
-    """Each scenario's mean outcome at its horizon minus the baseline's, with a confidence interval.
+NOISE_ONLY = "noise only"  # the ``interval`` of a comparison at the parameters' point values
 
-    When both scenarios were run with the same per-run seeds the replicates are
-    paired (common random numbers) and the interval comes from the paired
-    differences; otherwise from the two samples' variances (Welch). One row per
-    scenario, state and outcome (each power's share and hedging).
+
+def differences(df: pd.DataFrame, baseline: str | None = None, conf: float | None = None) -> pd.DataFrame:
+    """Each scenario's outcome at its horizon minus the baseline's, with an interval that says what it is.
+
+    A table with a ``draw`` column (runs over posterior draws, :func:`run_scenarios` with a posterior): the
+    effect under each draw is the mean over its replicates of the paired differences (same draw, same seed);
+    ``difference`` is the median over draws and ``ci_low``/``ci_high`` the central ``conf`` (default 90%)
+    interval over draws: the parameters' uncertainty with the noise in it (:func:`posterior_differences`).
+    Otherwise the parameters are at their point values and the interval is the noise only: the ``conf``
+    (default 95%) confidence interval of the mean difference, from the paired replicates when both scenarios
+    ran the same per-run seeds (common random numbers), else from the two samples' variances (Welch); it is
+    not the uncertainty of the effect. One row per scenario, state and outcome (each power's share and
+    hedging); ``interval`` names the kind, ``includes_zero`` marks an interval that includes 0.
     """
+    if columns.DRAW in df.columns:
+        return posterior_differences(df, baseline, 0.9 if conf is None else conf)
+    conf = 0.95 if conf is None else conf
     names = scenarios_of(df)
     baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
     if len(names) < 2:
@@ -135,6 +158,70 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9
                         "ci_high": diff + z * se,
                         "replicates": n,
                         "paired": paired,
+                        "draws": 0,
+                        "interval": f"{NOISE_ONLY}: {conf:.0%} CI of the mean, "
+                        + ("paired replicates (common random numbers)" if paired else "Welch")
+                        + ", parameters at their point values",
+                        "includes_zero": bool(diff - z * se <= 0 <= diff + z * se),
+                    }
+                )
+    return pd.DataFrame(parts)
+
+
+def posterior_differences(df: pd.DataFrame, baseline: str | None = None, conf: float = 0.9) -> pd.DataFrame:
+    """:func:`differences` of runs over posterior draws: per draw the replicate mean of the paired differences
+    (same draw and seed in both scenarios), then the median and central ``conf`` interval over draws."""
+    names = scenarios_of(df)
+    baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
+    if len(names) < 2:
+        raise CasimError("need at least two scenarios to compare with a baseline")
+    outcomes = outcomes_of(df)
+    keys = ["state", columns.DRAW, "seed"]
+    last = horizon(df)[["scenario", *keys, "date", *outcomes]].copy()
+    for c in ("scenario", "state", "date"):
+        last[c] = last[c].astype(str)
+    base = last[last["scenario"] == baseline]
+    lo_q, hi_q = 0.5 - conf / 2, 0.5 + conf / 2
+    parts = []
+    for name in names:
+        if name == baseline:
+            continue
+        other = last[last["scenario"] == name]
+        m = other.merge(base, on=keys, suffixes=("", "_b"), validate="one_to_one")
+        if len(m) != len(other) or len(m) != len(base):
+            raise CasimError(
+                f"{name} and {baseline} were not run over the same posterior draws and seeds: "
+                "compare them with the same --seed, --replicates and --draws"
+            )
+        d = pd.DataFrame({o: m[o] - m[f"{o}_b"] for o in outcomes}).assign(state=m["state"], draw=m[columns.DRAW])
+        per_draw = d.groupby(["state", columns.DRAW], sort=False)[outcomes].mean()
+        n_draws = int(m[columns.DRAW].nunique())
+        n_rep = int(len(m) // (n_draws * m["state"].nunique()))
+        for state in pd.unique(d["state"]):
+            effects = per_draw.loc[state]
+            for out in outcomes:
+                e = effects[out].to_numpy(float)
+                low, mid, high = np.quantile(e, [lo_q, 0.5, hi_q])
+                parts.append(
+                    {
+                        "scenario": name,
+                        "baseline": baseline,
+                        "state": state,
+                        "outcome": out,
+                        "date": str(other["date"].iloc[0]),
+                        "baseline_date": str(base["date"].iloc[0]),
+                        "baseline_mean": float(base.loc[base["state"] == state, out].mean()),
+                        "scenario_mean": float(other.loc[other["state"] == state, out].mean()),
+                        "difference": float(mid),
+                        "se": float(np.std(e, ddof=1)) if len(e) > 1 else np.nan,
+                        "ci_low": float(low),
+                        "ci_high": float(high),
+                        "replicates": n_rep,
+                        "paired": True,
+                        "draws": n_draws,
+                        "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, "
+                        f"paired over {n_draws} draws x {n_rep} replicates (common parameters and random numbers)",
+                        "includes_zero": bool(low <= 0 <= high),
                     }
                 )
     return pd.DataFrame(parts)
@@ -148,13 +235,18 @@ def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def difference_summary(diff: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """A printable view of :func:`differences`: one row per scenario and state, "diff [low, high]" per outcome."""
+    """A printable view of :func:`differences`: one row per scenario and state, "diff [low, high]" per outcome,
+    ``*`` after an interval that includes zero (``attrs['interval']`` says what the interval is)."""
+    zero = diff["includes_zero"] if "includes_zero" in diff else pd.Series(False, index=diff.index)
     text = diff.assign(
         cell=[
-            f"{d:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]"
-            for d, lo, hi in zip(diff["difference"], diff["ci_low"], diff["ci_high"], strict=True)
+            f"{d:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]{'*' if z else ' '}"
+            for d, lo, hi, z in zip(diff["difference"], diff["ci_low"], diff["ci_high"], zero, strict=True)
         ]
     )
     out = text.pivot(index=["scenario", "state"], columns="outcome", values="cell")
     order = list(pd.unique(diff["outcome"]))
-    return out[order].reindex(pd.MultiIndex.from_frame(diff[["scenario", "state"]].drop_duplicates()))
+    out = out[order].reindex(pd.MultiIndex.from_frame(diff[["scenario", "state"]].drop_duplicates()))
+    if "interval" in diff:
+        out.attrs["interval"] = "; ".join(pd.unique(diff["interval"]))
+    return out

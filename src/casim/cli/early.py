@@ -31,3 +31,27 @@ def scenario_arg(arg: str) -> None:
         shipped.scenario_file(arg)
     else:
         existing(arg)
+
+
+def posterior_from(name: str | None, draws: int | None, default: str):
+    """The posterior ``--posterior`` names (``default`` when not given): None for 'none', the shipped one for
+    'shipped', else the folder or draws file given; ``--draws`` checked first."""
+    if draws is not None and draws < 1:
+        raise CasimError(f"--draws must be at least 1 (got {draws})")
+    name = default if name is None else name
+    if name in ("none", ""):
+        return None
+    from .. import posterior
+
+    return posterior.load(None if name == "shipped" else name)
+
+
+def add_posterior_args(p, default: str, what: str) -> None:
+    """``--posterior`` and ``--draws`` of a command that can run over posterior draws (``what`` it then does)."""
+    p.add_argument(
+        "--posterior",
+        metavar="none|shipped|FILE",
+        help=f"{what}; 'shipped' = the UN fit in casim (docs/measurement.md), or a folder with draws.parquet "
+        f"(default: {default})",
+    )
+    p.add_argument("--draws", type=int, help="posterior draws to use, chosen reproducibly from the seed (default: all)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..figures import FIGURE_KINDS
-from .early import ENGINES, existing, scenario_arg
+from .early import ENGINES, add_posterior_args, existing, posterior_from, scenario_arg
 from .progress import bar
 
 # casim.figures loads its figure modules on first use: FIGURE_KINDS alone imports
@@ -60,6 +60,12 @@ def register(sub) -> None:
     c.add_argument("--replicates", type=int, help="replicates per scenario (default: the first file's)")
     c.add_argument("--seed", type=int, help="base seed shared by all scenarios (default: the first file's)")
     c.add_argument("--engine", choices=ENGINES, default="ensemble")
+    add_posterior_args(
+        c,
+        "none: the parameters' point values, whose interval is the noise only",
+        "run every scenario over the same posterior draws x replicates and give each effect's median and 90%% "
+        "interval over draws (parameters and noise)",
+    )
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser(
@@ -115,23 +121,29 @@ def cmd_compare(args) -> int:
     from ..analysis import compare as compare_
     from ..scenario import load_scenario
 
+    post = posterior_from(args.posterior, args.draws, "none")
     loaded = [load_scenario(s) for s in args.scenarios]
     out = Path(args.out) if args.out else folders.RESULTS_ROOT / "compare"
     what = folders.describe_compare([s.name for s in loaded])
-    n = len(loaded) * (args.replicates or 0) or None
+    per_scenario = args.replicates or loaded[0].replicates
+    if post is not None:
+        per_scenario *= min(args.draws or len(post), len(post))
+    n = len(loaded) * per_scenario
     # the folder is locked and checked before the runs, and replaced as a whole (no stale figures) after them
     with folders.replacing(out, "compare", what, args.overwrite) as new:
         with bar(n, desc="compare") as advance:
             df = compare_.run_scenarios(
-                loaded, replicates=args.replicates, seed=args.seed, engine=args.engine, progress=advance
+                loaded, args.replicates, args.seed, args.engine, advance, posterior=post, draws=args.draws
             )
         diff = compare_.differences(df)
         drawn = {"compare": figures.compare_figure(df), "differences": figures.differences_figure(diff)}
         written = [results.fill(new, df, df.attrs["manifest"], kind="compare"), new / "manifest.json"]
         written.append(results.write_csv(diff, new / "differences.csv"))
         written += [f for name, fig in drawn.items() for f in figures.save(fig, new / name)]
+    summary = compare_.difference_summary(diff)
+    print(f"effects at the horizon; {summary.attrs['interval']}; * the interval includes zero")
     with pd.option_context("display.width", 200, "display.max_rows", 500):
-        print(compare_.difference_summary(diff).to_string())
+        print(summary.to_string())
     for f in written:
         print(f"wrote {out / f.relative_to(new)}")
     return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CasimError
-from .early import ENGINES, scenario_arg
+from .early import ENGINES, add_posterior_args, posterior_from, scenario_arg
 from .progress import bar
 
 # the engines, pandas and the scenario model are imported by each command, not here: building the parser
@@ -41,6 +41,11 @@ def register(sub) -> None:
     p.add_argument(
         "--verbose", action="store_true", help="also print which kernel runs the ensemble (fused with numba, or numpy)"
     )
+    add_posterior_args(
+        p,
+        "none: the parameters' point values",
+        "run the scenario over posterior draws x replicates (a draw column; default folder results/NAME--posterior)",
+    )
     p.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="validate scenario files without running them")
@@ -57,11 +62,14 @@ def cmd_run(args) -> int:
     from .. import api, folders
     from ..scenario import load_scenario, parse_set
 
+    post = posterior_from(args.posterior, args.draws, "none")
     overrides = parse_set(args.set)
     scenario = load_scenario(args.scenario, overrides)
     sets = [f"{k}={v}" for k, v in overrides]
-    out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets)
+    out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets, posterior=post is not None)
     n = scenario.replicates if args.replicates is None else args.replicates
+    if post is not None:
+        n *= min(args.draws or len(post), len(post))
     if args.verbose:
         from ..ensemble import describe_kernel
 
@@ -71,11 +79,31 @@ def cmd_run(args) -> int:
     # the folder is locked and checked before the run, and replaced as a whole after it
     what = folders.describe_run(scenario.name, sets)
     with folders.replacing(out, "run", what, args.overwrite) as new, bar(n, desc=scenario.name) as advance:
-        table, summary, _ = api.run_to(
-            new, scenario, args.replicates, args.seed, args.engine, args.format, advance, {"set": sets}
-        )
+        if post is None:
+            table, summary, _ = api.run_to(
+                new, scenario, args.replicates, args.seed, args.engine, args.format, advance, {"set": sets}
+            )
+        else:
+            from .. import uncertainty
+
+            table, summary, manifest = uncertainty.run_to(
+                new,
+                scenario,
+                post,
+                args.draws,
+                args.replicates,
+                args.seed,
+                args.engine,
+                args.format,
+                advance,
+                {"set": sets},
+            )
     header = scenario.name + (" with --set " + " ".join(sets) if sets else "")
-    print(f"{header}: {n} replicate(s), {scenario.start}..{scenario.end}; mean shares at {scenario.dates()[-1]}:")
+    runs = f"{n} replicate(s)"
+    if post is not None:
+        d = manifest["posterior"]["draws"]
+        runs = f"{n} run(s): {d} posterior draw(s) x {n // d} replicate(s) ({manifest['posterior']['file']})"
+    print(f"{header}: {runs}, {scenario.start}..{scenario.end}; mean shares at {scenario.dates()[-1]}:")
     print(summary.round(3).to_string())
     print(f"wrote {out / table.name} and {out / 'manifest.json'}")
     return 0

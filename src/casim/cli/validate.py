@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import shipped
-from ..errors import CasimError
-from .early import existing, scenario_arg
+from .early import existing, posterior_from, scenario_arg
 from .progress import bar
 
 # the model, pandas and the vote model are imported by each command, not here: building the parser stays fast
@@ -71,14 +70,8 @@ def _posterior_args(p) -> None:
 
 
 def _posterior(args):
-    """The posterior named by ``--posterior`` (None for 'none'), its draws checked."""
-    from .. import posterior
-
-    if args.draws is not None and args.draws < 1:
-        raise CasimError(f"--draws must be at least 1 (got {args.draws})")
-    if args.posterior in ("none", ""):
-        return None
-    return posterior.load(args.posterior)
+    """The posterior named by ``--posterior`` (None for 'none'; the shipped one by default), its draws checked."""
+    return posterior_from(args.posterior, args.draws, "shipped")
 
 
 def _scenario_args(p) -> None:

@@ -96,13 +96,20 @@ def differences_figure(
     dates = set(diff["date"]) | set(diff.get("baseline_date", diff["date"]))
     when = f"at {dates.pop()}" if len(dates) == 1 else "at each scenario's horizon"
     which = ", ".join(scen) if len(scen) <= 3 else f"{len(scen)} scenarios"
-    paired = "paired by seed" if diff.get("paired", pd.Series([False])).all() else "Welch"
-    runs = int(diff["replicates"].min()) if "replicates" in diff else None
-    about = f"dot: mean difference over {runs} runs" if runs else "dot: mean difference"
-    fig.suptitle(
-        f"Difference of {which} from {base} {when}\n"
-        f"({about}; whiskers: 95% confidence interval of the mean, {paired}; one x scale for every state)"
-    )
+    draws = int(diff["draws"].max()) if "draws" in diff else 0
+    if draws:  # runs over posterior draws: the interval is the parameters' uncertainty with the noise
+        runs = int(diff["replicates"].min())
+        about = (
+            f"dot: median effect over {draws} posterior draws; whiskers: 90% interval over draws, "
+            f"paired over {draws} draws x {runs} replicates"
+        )
+    else:
+        paired = "paired by seed" if diff.get("paired", pd.Series([False])).all() else "Welch"
+        runs = int(diff["replicates"].min()) if "replicates" in diff else 0
+        about = (f"dot: mean difference over {runs} runs" if runs else "dot: mean difference") + (
+            f"; whiskers: 95% confidence interval of the mean, {paired}: noise only, parameters at point values"
+        )
+    fig.suptitle(f"Difference of {which} from {base} {when}\n({about}; one x scale for every state)")
     missing = diff[~drawn & diff["outcome"].isin(outcomes)]
     notes = [
         f"{', '.join(power_name(o) for o in pd.unique(g['outcome']))}: not in {sc}, not drawn"

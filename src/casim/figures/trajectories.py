@@ -155,7 +155,12 @@ def trajectories_figure(
         ax.set_title(state_title(s))
         ax.set_xlabel("date (quarter)")
         ax.set_ylabel(SHARE_UNIT)
-    fig.suptitle(f"{name}: alignment toward each power (line: median of {n} runs; band: 90% of runs)")
+    if "draw" in df.columns:  # runs over posterior draws: the band holds the parameters' uncertainty and the noise
+        d = df["draw"].nunique()
+        runs = f"{n} runs, {d} posterior draws x {n // d} replicates; band: 90% of runs, parameters and noise"
+    else:
+        runs = f"{n} runs; band: 90% of runs"
+    fig.suptitle(f"{name}: alignment toward each power (line: median of {runs})")
     extra: list = [Patch(facecolor="#BBBBBB", alpha=0.6, label=BAND_LABEL)]
     if starts:
         extra.append(Line2D([], [], color=SHOCK_COLOUR, linestyle=":", label="a shock starts (named at the top)"))

@@ -1,0 +1,124 @@
+"""Runs over posterior draws x replicates: a scenario's results with its parameter uncertainty in them.
+
+Run ``d * R + r`` is posterior draw ``d`` (its fitted model parameters, the rest
+at their point values) with replicate seed ``r``; replicate ``r`` uses the same
+seed under every draw, and every scenario run with the same base seed and
+draws uses the same seeds and draws (common parameters and common random
+numbers). The draws are a subset of the posterior chosen reproducibly from the
+base seed (:meth:`casim.posterior.Posterior.rows`). The tidy table is a run's
+table (:mod:`casim.tidy`) with a ``draw`` column: the draw's row in the
+posterior's draws file. Its manifest records the posterior file, its SHA-256
+and the rows used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import api, columns, ensemble, results, tidy
+from .posterior import Posterior
+from .scenario import Scenario, load_scenario
+from .seeding import run_seeds
+
+
+def _runs(
+    scenario: Scenario | str | Path, posterior: Posterior, draws: int | None, replicates: int | None, seed: int | None
+) -> tuple[Scenario, int, int, np.ndarray]:
+    """The scenario (loaded if a path or name) resolved, its replicate count, base seed and posterior rows."""
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    n_rep, base = api.replicate_count(loaded, replicates, seed)
+    rows = posterior.rows(draws, base)
+    return loaded.with_values(replicates=n_rep, seed=base), n_rep, base, rows
+
+
+def _batches(scenario: Scenario, posterior: Posterior, rows: np.ndarray, n_rep: int, base: int, engine, progress):
+    """``(runs, trajectories, seeds, replicates, draws)`` of one batch of runs after another."""
+    values = {k: np.asarray(v, dtype=float) for k, v in posterior.model_values(scenario.states).items()}
+    seeds = run_seeds(base, n_rep)
+    size = ensemble.DEFAULT_BATCH if engine == "ensemble" else api.MESA_BATCH
+    total = len(rows) * n_rep
+    for lo in range(0, total, size):
+        runs = np.arange(lo, min(total, lo + size))
+        d, r = runs // n_rep, runs % n_rep
+        batch_values = {k: v[rows[d]] for k, v in values.items()}
+        traj = api.simulate(scenario, seeds[r], batch_values, engine, progress, work=total * scenario.steps)
+        yield runs, traj, seeds[r], r, rows[d].astype(np.int64)
+
+
+def _manifest(scenario, posterior: Posterior, rows, n_rep: int, base: int, engine: str, started: float):
+    kernel = ensemble.kernel(work=len(rows) * n_rep * scenario.steps)[0] if engine == "ensemble" else None
+    return results.manifest(
+        scenario,
+        seed=base,
+        replicates=n_rep,
+        engine=engine,
+        kernel=kernel,
+        started=started,
+        finished=time.time(),
+        posterior={
+            "file": results.portable(posterior.source),
+            "sha256": posterior.sha256(),
+            "draws": len(rows),
+            "rows": rows.tolist(),
+            "runs": "run d * replicates + r is draw rows[d] with replicate seed r (the same seed under every draw)",
+        },
+    )
+
+
+def run(
+    scenario: Scenario | str | Path,
+    posterior: Posterior,
+    draws: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    engine: str = "ensemble",
+    progress=None,
+) -> pd.DataFrame:
+    """The scenario over ``draws`` posterior draws (all when None) x ``replicates`` (the scenario's when None).
+
+    Returns the tidy table with a ``draw`` column; ``df.attrs['manifest']`` holds provenance, the posterior's
+    file, hash and rows among it.
+    """
+    sc, n_rep, base, rows = _runs(scenario, posterior, draws, replicates, seed)
+    api.check_table_fits(sc, len(rows) * n_rep)
+    started = time.time()
+    layout = tidy.Layout(sc, extra=(columns.DRAW,))
+    cols = layout.empty(len(rows) * n_rep, {columns.DRAW: rows.astype(np.int64)})
+    for runs, traj, seeds, reps, drawn in _batches(sc, posterior, rows, n_rep, base, engine, progress):
+        layout.fill(cols, int(runs[0]), traj, seeds, runs, reps, {columns.DRAW: drawn})
+    df = layout.frame(cols)
+    df.attrs["manifest"] = _manifest(sc, posterior, rows, n_rep, base, engine, started)
+    return df
+
+
+def run_to(
+    folder: Path,
+    scenario: Scenario | str | Path,
+    posterior: Posterior,
+    draws: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    engine: str = "ensemble",
+    fmt: str = "parquet",
+    progress=None,
+    meta: Mapping | None = None,
+) -> tuple[Path, pd.DataFrame, results.Manifest]:
+    """:func:`run` streamed into ``folder`` batch by batch (bounded memory), as :func:`casim.api.run_to`:
+    returns the table's path, the mean shares and hedging per state at the horizon, and the manifest."""
+    sc, n_rep, base, rows = _runs(scenario, posterior, draws, replicates, seed)
+    api.check_disk_fits(sc, len(rows) * n_rep, folder)
+    started = time.time()
+    with results.Stream(folder, tidy.Layout(sc, extra=(columns.DRAW,)), fmt) as stream:
+        for runs, traj, seeds, reps, drawn in _batches(sc, posterior, rows, n_rep, base, engine, progress):
+            stream.add(traj, seeds, runs, reps, {columns.DRAW: drawn})
+        manifest = _manifest(sc, posterior, rows, n_rep, base, engine, started)
+        path = stream.finish({**manifest, **(meta or {})})
+    return path, stream.horizon.frame(), manifest
+
+
+__all__ = ["run", "run_to"]
