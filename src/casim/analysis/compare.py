@@ -142,28 +142,11 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float | Non
                     diff, n = om - bm, min(nb, no)
                     vb, vo = float(bstats.loc[state, (out, "var")]), float(ostats.loc[state, (out, "var")])
                     se = float(np.sqrt(vo / no + vb / nb)) if n > 1 else np.nan
+                kind = "paired replicates (common random numbers)" if paired else "Welch"
                 parts.append(
-                    {
-                        "scenario": name,
-                        "baseline": baseline,
-                        "state": state,
-                        "outcome": out,
-                        "date": str(other["date"].iloc[0]),
-                        "baseline_date": bdate,
-                        "baseline_mean": bm,
-                        "scenario_mean": om,
-                        "difference": diff,
-                        "se": se,
-                        "ci_low": diff - z * se,
-                        "ci_high": diff + z * se,
-                        "replicates": n,
-                        "paired": paired,
-                        "draws": 0,
-                        "interval": f"{NOISE_ONLY}: {conf:.0%} CI of the mean, "
-                        + ("paired replicates (common random numbers)" if paired else "Welch")
-                        + ", parameters at their point values",
-                        "includes_zero": bool(diff - z * se <= 0 <= diff + z * se),
-                    }
+                    _effect(name, baseline, state, out, (str(other["date"].iloc[0]), bdate), (bm, om))
+                    | _interval(diff, se, diff - z * se, diff + z * se, n, paired, 0)
+                    | {"interval": f"{NOISE_ONLY}: {conf:.0%} CI of the mean, {kind}, parameters at their point values"}
                 )
     return pd.DataFrame(parts)
 
@@ -202,29 +185,48 @@ def posterior_differences(df: pd.DataFrame, baseline: str | None = None, conf: f
             for out in outcomes:
                 e = effects[out].to_numpy(float)
                 low, mid, high = np.quantile(e, [lo_q, 0.5, hi_q])
+                means = (
+                    float(base.loc[base["state"] == state, out].mean()),
+                    float(other.loc[other["state"] == state, out].mean()),
+                )
+                sd = float(np.std(e, ddof=1)) if len(e) > 1 else np.nan
                 parts.append(
-                    {
-                        "scenario": name,
-                        "baseline": baseline,
-                        "state": state,
-                        "outcome": out,
-                        "date": str(other["date"].iloc[0]),
-                        "baseline_date": str(base["date"].iloc[0]),
-                        "baseline_mean": float(base.loc[base["state"] == state, out].mean()),
-                        "scenario_mean": float(other.loc[other["state"] == state, out].mean()),
-                        "difference": float(mid),
-                        "se": float(np.std(e, ddof=1)) if len(e) > 1 else np.nan,
-                        "ci_low": float(low),
-                        "ci_high": float(high),
-                        "replicates": n_rep,
-                        "paired": True,
-                        "draws": n_draws,
-                        "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, "
-                        f"paired over {n_draws} draws x {n_rep} replicates (common parameters and random numbers)",
-                        "includes_zero": bool(low <= 0 <= high),
+                    _effect(name, baseline, state, out, (str(other["date"].iloc[0]), str(base["date"].iloc[0])), means)
+                    | _interval(float(mid), sd, float(low), float(high), n_rep, True, n_draws)
+                    | {
+                        "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, paired over "
+                        f"{n_draws} draws x {n_rep} replicates (common parameters and random numbers)"
                     }
                 )
     return pd.DataFrame(parts)
+
+
+def _effect(name: str, baseline: str, state: str, outcome: str, dates: tuple, means: tuple) -> dict:
+    """The labels of one row of :func:`differences`: which effect, at which dates, from which means."""
+    return {
+        "scenario": name,
+        "baseline": baseline,
+        "state": state,
+        "outcome": outcome,
+        "date": dates[0],
+        "baseline_date": dates[1],
+        "baseline_mean": means[0],
+        "scenario_mean": means[1],
+    }
+
+
+def _interval(diff: float, se: float, low: float, high: float, replicates: int, paired: bool, draws: int) -> dict:
+    """The numbers of one row of :func:`differences`: the effect, its interval and what it rests on."""
+    return {
+        "difference": diff,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "replicates": replicates,
+        "paired": paired,
+        "draws": draws,
+        "includes_zero": bool(low <= 0 <= high),
+    }
 
 
 def _same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
