@@ -145,3 +145,10 @@ def test_casim_run_over_the_posterior_writes_a_draw_column_and_the_fan_says_what
     pd.testing.assert_frame_equal(df, same, check_categorical=False, check_dtype=False)
     fig = figures.trajectories_figure(df)
     assert "5 posterior draws x 2 replicates; band: 90% of runs, parameters and noise" in fig.get_suptitle()
+
+
+def test_a_set_of_a_parameter_the_posterior_draws_is_refused(tmp_path, capsys):
+    argv = ["run", "baseline", "--posterior", "shipped", "--draws", "2", "--replicates", "1", "--out", str(tmp_path)]
+    err = one_line_error(main([*argv, "--set", "model.temperature=1.0"]), capsys.readouterr().err)
+    assert "--set model.temperature: the posterior draws this parameter" in err
+    assert main([*argv, "--set", "model.inertia=0.5"]) == 0  # not drawn: kept, at the value asked for

@@ -1,7 +1,8 @@
 """Runs over posterior draws x replicates: a scenario's results with its parameter uncertainty in them.
 
-Run ``d * R + r`` is posterior draw ``d`` (its fitted model parameters, the rest
-at their point values) with replicate seed ``r``; replicate ``r`` uses the same
+Run ``d * R + r`` is posterior draw ``d`` (its fitted model parameters, which
+replace the scenario's own values of them; the rest at their point values) with
+replicate seed ``r`` (a ``--set`` of a drawn parameter is refused); replicate ``r`` uses the same
 seed under every draw, and every scenario run with the same base seed and
 draws uses the same seeds and draws (common parameters and common random
 numbers). The draws are a subset of the posterior chosen reproducibly from the
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import api, columns, ensemble, results, tidy
+from .errors import CasimError
 from .posterior import Posterior
 from .scenario import Scenario, load_scenario
 from .seeding import run_seeds
@@ -31,6 +33,12 @@ def _runs(
 ) -> tuple[Scenario, int, int, np.ndarray]:
     """The scenario (loaded if a path or name) resolved, its replicate count, base seed and posterior rows."""
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    drawn = set(posterior.model_values(loaded.states))
+    clash = [key for key, _ in loaded.overrides if key in drawn]
+    if clash:  # the draw's value would silently replace the one asked for
+        raise CasimError(
+            f"--set {clash[0]}: the posterior draws this parameter; drop the --set or run without --posterior"
+        )
     n_rep, base = api.replicate_count(loaded, replicates, seed)
     rows = posterior.rows(draws, base)
     return loaded.with_values(replicates=n_rep, seed=base), n_rep, base, rows
