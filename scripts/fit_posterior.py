@@ -40,7 +40,8 @@ def implied_2021(problem, draws: np.ndarray) -> dict:
     # and the BSV estimate's own error se), and the spread and rank agreement such a measurement would have
     rng = np.random.default_rng(np.random.SeedSequence(2021))
     sd = np.sqrt(c["sigma"][:, None] ** 2 + d["se"][:, 0][None] ** 2)
-    rep = mu + sd * rng.standard_normal(mu.shape)
+    shift = c["tau"][:, None] * rng.standard_normal((len(mu), 1))  # the year's shift, common to the five
+    rep = mu + shift + sd * rng.standard_normal(mu.shape)
     spread = np.ptp(rep, axis=1)
     rho = np.array([skill.spearman(m, r) for m, r in zip(mu, rep, strict=True)])
     measured = d["ip"][:, 0]
@@ -55,7 +56,8 @@ def implied_2021(problem, draws: np.ndarray) -> dict:
         "powers_2021": dict(zip(["russia", "west", "china"], d["powers"][0].tolist(), strict=False)),
         "alignment_mean": a.mean(0).tolist(),
         "predictive": {
-            "what": "posterior predictive of a measurement of the five 2021 ideal points: mean + N(0, sigma^2 + se^2)",
+            "what": "posterior predictive of a measurement of the five 2021 ideal points: mean + the year's shift "
+            "N(0, tau^2), common to the five, + N(0, sigma^2 + se^2) each",
             "seed": 2021,
             "spread_q05_q50_q95": np.quantile(spread, [0.05, 0.5, 0.95]).tolist(),
             "measured_spread": float(np.ptp(measured)),

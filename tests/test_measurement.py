@@ -217,14 +217,24 @@ def test_previous_votes_follow_family_then_directed_then_contested_then_previous
     assert same.tolist() == [False, False, False, True, False, False, False]
 
 
-def test_each_states_previous_vote_is_its_vote_on_an_earlier_text():
+def test_each_states_previous_vote_is_its_vote_on_the_text_the_rule_names():
     d = unga.vote_data(1992, 2021)
-    S, N = d["votes"].shape
-    for n in range(N):
-        if d["previous"][0, n] < 0:
-            continue
-        earlier = [m for m in range(n) if (d["votes"][:, m] == d["previous"][:, n]).all()]
-        assert earlier, d["resolution"][n]
+    at = {r: i for i, r in enumerate(d["resolution"])}
+
+    def votes(r):
+        return d["votes"][:, at[r]].tolist()
+
+    def previous(r):
+        return d["previous"][:, at[r]].tolist()
+
+    # same family: the 2017 Crimea human-rights text repeats 2016's; the retitled 2021 text repeats 2020's
+    assert previous("A/RES/72/190") == votes("A/RES/71/205") and d["same"][at["A/RES/72/190"]] == 1
+    assert previous("A/RES/76/179") == votes("A/RES/75/192")
+    # a directed text with no family before it: the last directed text (Georgia's IDPs, 2013)
+    assert previous("A/RES/68/262") == votes("A/RES/67/268") and d["same"][at["A/RES/68/262"]] == 0
+    assert votes("A/RES/68/262") != votes("A/RES/67/268")  # so the check can tell the texts apart
+    # the first militarization text (2018): the last directed text before it, Moldova's of June 2018
+    assert previous("A/RES/73/194") == votes("A/RES/72/282")
     window = unga.vote_data(2014, 2021)
     np.testing.assert_array_equal(
         window["previous"], d["previous"][:, d["year"] >= 2014]

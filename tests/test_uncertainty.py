@@ -80,11 +80,14 @@ def test_a_noise_only_interval_says_it_is_noise_only():
     assert "parameters at their point values" in compare.difference_summary(diff).attrs["interval"]
 
 
-def test_scenarios_run_over_other_draws_are_not_compared(post):
+def test_scenarios_run_over_other_draws_or_seeds_are_not_compared(post):
     a = uncertainty.run("baseline", post, draws=3, replicates=2, seed=1)
-    b = uncertainty.run("sanctions_tighten", post, draws=3, replicates=2, seed=2)
-    with pytest.raises(CasimError, match="not run over the same posterior draws and seeds"):
-        compare.differences(compare.combine([a, b]))
+    other_seeds = uncertainty.run("sanctions_tighten", post, draws=3, replicates=2, seed=2)
+    other_draws = uncertainty.run("sanctions_tighten", post, draws=4, replicates=2, seed=1)
+    assert set(other_draws["seed"]) == set(a["seed"]) and set(other_draws["draw"]) != set(a["draw"])
+    for b in (other_seeds, other_draws):
+        with pytest.raises(CasimError, match="not run over the same posterior draws and seeds"):
+            compare.differences(compare.combine([a, b]))
 
 
 def test_the_parameters_spread_at_the_horizon_is_wider_than_the_noise(post):

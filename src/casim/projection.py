@@ -89,9 +89,11 @@ def measured_probabilities(
     """P(yes, no, abstain, absent) ``(texts, states, 4)`` from the measurement model, averaged over runs.
 
     ``trajectories`` ``(runs, steps + 1, S, P)``; ``coefficients`` one value per run (a draw's, repeated
-    over its replicates). The habit of each text (measurement.md): the state's last vote on an earlier
-    entry of the same kind, else on the last earlier directed text (an entry, or the record's last
-    directed text of 2021). Texts are taken in date order. That last vote is the state's recorded one
+    over its replicates). The habit of each text (measurement.md), in the fit's order of stand-ins: the
+    state's last vote on an earlier entry of the same kind (an entry's kind is its family: kinds are not
+    the record's families, so the first entry of a kind always takes a stand-in), else for a directed
+    text the last directed one (an entry, or the record's last directed text of 2021), for a contested
+    one the last contested entry, else the previous entry. Texts are taken in date order. That last vote is the state's recorded one
     (the entry's ``observed``) where ``recorded`` and the entry records it, else the model's own
     probabilities for it.
     """
@@ -99,13 +101,16 @@ def measured_probabilities(
     out = np.empty((len(resolutions), S, len(OUTCOMES)))
     by_kind: dict[str, np.ndarray] = {}
     last_directed = record_habit(scenario.states)
+    last_contested: np.ndarray | None = None
     last_any: np.ndarray | None = None
     order = sorted(range(len(resolutions)), key=lambda k: resolutions[k].date)
     for k in order:
         r, t = resolutions[k], steps[k]
         fields = text_fields(r, scenario.powers)
         same = r.kind in by_kind
-        habit = by_kind[r.kind] if same else (last_directed if r.directed else last_any)
+        contested = bool(fields["contested"][0])
+        stand_in = last_directed if r.directed else (last_contested if contested else last_any)
+        habit = by_kind[r.kind] if same else stand_in
         fields["same"] = np.array([float(same)])
         fields["habit"] = (np.zeros((S, len(OUTCOMES))) if habit is None else habit)[:, None, :]
         p = measurement.vote_probabilities(trajectories[:, t], fields, coefficients, scenario.states)
@@ -117,6 +122,8 @@ def measured_probabilities(
                     seen[i] = np.eye(len(OUTCOMES))[OUTCOMES.index(r.observed[st])]
         by_kind[r.kind] = seen
         last_any = seen
+        if contested:
+            last_contested = seen
         if r.directed:
             last_directed = seen
     return out

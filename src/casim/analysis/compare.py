@@ -98,7 +98,8 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float | Non
     A table with a ``draw`` column (runs over posterior draws, :func:`run_scenarios` with a posterior): the
     effect under each draw is the mean over its replicates of the paired differences (same draw, same seed);
     ``difference`` is the median over draws and ``ci_low``/``ci_high`` the central ``conf`` (default 90%)
-    interval over draws: the parameters' uncertainty with the noise in it (:func:`posterior_differences`).
+    interval over draws: the parameters' uncertainty with the noise in it (:func:`posterior_differences`;
+    ``se`` is NaN there: the interval is not that of a mean).
     Otherwise the parameters are at their point values and the interval is the noise only: the ``conf``
     (default 95%) confidence interval of the mean difference, from the paired replicates when both scenarios
     ran the same per-run seeds (common random numbers), else from the two samples' variances (Welch); it is
@@ -189,10 +190,9 @@ def posterior_differences(df: pd.DataFrame, baseline: str | None = None, conf: f
                     float(base.loc[base["state"] == state, out].mean()),
                     float(other.loc[other["state"] == state, out].mean()),
                 )
-                sd = float(np.std(e, ddof=1)) if len(e) > 1 else np.nan
-                parts.append(
+                parts.append(  # no standard error: the interval is over draws, not of a mean
                     _effect(name, baseline, state, out, (str(other["date"].iloc[0]), str(base["date"].iloc[0])), means)
-                    | _interval(float(mid), sd, float(low), float(high), n_rep, True, n_draws)
+                    | _interval(float(mid), np.nan, float(low), float(high), n_rep, True, n_draws)
                     | {
                         "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, paired over "
                         f"{n_draws} draws x {n_rep} replicates (common parameters and random numbers)"
