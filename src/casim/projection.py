@@ -93,9 +93,9 @@ def measured_probabilities(
     state's last vote on an earlier entry of the same kind (an entry's kind is its family: kinds are not
     the record's families, so the first entry of a kind always takes a stand-in), else for a directed
     text the last directed one (an entry, or the record's last directed text of 2021), for a contested
-    one the last contested entry, else the previous entry. Texts are taken in date order. That last vote is the state's recorded one
-    (the entry's ``observed``) where ``recorded`` and the entry records it, else the model's own
-    probabilities for it.
+    one the last contested entry, else the previous entry. Texts are taken in date order. That last vote
+    is the state's recorded one (the entry's ``observed``) where ``recorded`` and the entry records it,
+    else the model's own probabilities for it.
     """
     S = len(scenario.states)
     out = np.empty((len(resolutions), S, len(OUTCOMES)))
