@@ -78,7 +78,8 @@ def draw(report: Report) -> dict[str, str]:
         put(
             "differences",
             f.differences_figure(report.differences),
-            "Difference from the baseline at the horizon: mean and 95% interval of the paired differences.",
+            "Difference from the baseline at the horizon: mean and 95% interval of the paired differences "
+            "(the noise only; parameters at their point values).",
         )
     if report.sweep_drivers is not None:
         d = report.sweep_drivers

@@ -42,7 +42,7 @@ def summary(report: Report) -> str:
                 f"<li><strong>{e(sc.name)}</strong>: by {e(h['date'])} the largest change from "
                 f"{e(report.baseline.name)} is "
                 f"{e(state(h['state']))}'s {e(h['outcome'])} share, {num(h['difference'], sign=True)} "
-                f"(95% interval {num(h['ci_low'], sign=True)} to {num(h['ci_high'], sign=True)}; from "
+                f"(noise-only 95% interval {num(h['ci_low'], sign=True)} to {num(h['ci_high'], sign=True)}; from "
                 f"{num(h['baseline_mean'])} to {num(h['scenario_mean'])}, {int(h['replicates'])} paired replicates)."
                 "</li>"
             )
@@ -206,7 +206,10 @@ def comparison(report: Report, figures: dict[str, str]) -> str:
     out = [
         f"<p>Every scenario runs on the same {report.replicates} per-run seeds as {e(report.baseline.name)} "
         "(common random numbers, as <code>casim compare</code> does), so each difference is the mean of paired "
-        "differences and its 95% interval comes from their spread.</p>"
+        "differences and its 95% interval comes from their spread. That interval is the simulation's noise only: "
+        "every parameter is at its point value, so it is <strong>not the uncertainty of the effect</strong>, which "
+        "the parameters' uncertainty would widen (<code>casim compare --posterior shipped</code>: docs/measurement.md)."
+        "</p>"
     ]
     outcomes = list(pd.unique(diff["outcome"]))
     for name in pd.unique(diff["scenario"]):
@@ -218,8 +221,8 @@ def comparison(report: Report, figures: dict[str, str]) -> str:
                 ["state", *outcomes],
                 rows,
                 "differences",
-                f"Difference of each state's mean at {d['date'].iloc[0]} from the baseline's, with its 95% "
-                f"interval ({int(d['replicates'].iloc[0])} paired replicates).",
+                f"Difference of each state's mean at {d['date'].iloc[0]} from the baseline's, with its noise-only "
+                f"95% interval ({int(d['replicates'].iloc[0])} paired replicates, parameters at their point values).",
             )
         )
     out.append(figures.get("compare", ""))
