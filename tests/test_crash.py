@@ -39,6 +39,9 @@ from casim import folders, results
 from casim.cli import main
 
 point, sig = sys.argv[1], getattr(signal, sys.argv[2])
+# Ctrl-C as a terminal delivers it: a shell that starts a job in the background without job control has
+# the job ignore SIGINT, and Python then never raises KeyboardInterrupt; restore the default handler
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def after(owner, name):
     real = getattr(owner, name)
