@@ -531,6 +531,28 @@ def test_the_skill_figure_puts_each_forecasts_score_of_the_table_at_its_place():
     assert "Ukraine/Crimea texts, 2014-2017 (backtest)" in ticks
 
 
+def test_vote_spread_lines_span_each_outcomes_range_over_draws_from_its_segment(vote_inputs):
+    from casim import votes
+
+    sc, texts, table = vote_inputs
+    spread = table.copy()
+    for o in votes.OUTCOMES:  # a made-up spread, so the check does not depend on a posterior run
+        spread[f"p_{o}_q05"] = spread[f"p_{o}"] * 0.5
+        spread[f"p_{o}_q95"] = np.minimum(spread[f"p_{o}"] * 1.5, 1.0)
+    fig = draw(figures.votes_figure(spread, texts, scenario=sc.name))
+    ax = fig.axes[0]
+    left = np.zeros(len(spread))
+    for o in votes.OUTCOMES:
+        (lines,) = [c for c in ax.collections if c.get_gid() == f"spread:{o}"]
+        segs = np.array([seg[:, 0] for seg in lines.get_segments()])  # x of each line's two ends
+        np.testing.assert_allclose(segs[:, 0], left + spread[f"p_{o}_q05"])
+        np.testing.assert_allclose(segs[:, 1], np.minimum(left + spread[f"p_{o}_q95"], 1.0))
+        left += spread[f"p_{o}"].to_numpy()
+    assert "90% range over posterior draws" in [t.get_text() for t in fig.legends[0].get_texts()][-1]
+    plain = draw(figures.votes_figure(table, texts, scenario=sc.name))
+    assert not [c for c in plain.axes[0].collections if str(c.get_gid()).startswith("spread:")]
+
+
 def test_vote_bars_are_the_projected_probabilities_and_the_marker_the_recorded_vote(vote_inputs):
     from casim import votes
 

@@ -151,7 +151,11 @@ def test_votes_cli_writes_one_row_per_text_and_state(tmp_path, capsys):
     )
     assert code == 0, capsys.readouterr().err
     df = pd.read_csv(out)
-    assert list(df.columns) == ["resolution", "state", "vote", "p_yes", "p_no", "p_abstain", "p_absent"]
+    base = ["resolution", "state", "vote", "p_yes", "p_no", "p_abstain", "p_absent"]
+    spread = [f"p_{o}_{q}" for o in votes.OUTCOMES for q in ("q05", "q95")]  # over posterior draws (the default)
+    assert list(df.columns) == base + spread
+    for o in votes.OUTCOMES:
+        assert (df[f"p_{o}_q05"] <= df[f"p_{o}_q95"]).all()
     n_texts = len(votes.read_resolutions(HELD_OUT))
     assert len(df) == n_texts * 5
     assert set(df["state"]) == set(STATES)
@@ -392,6 +396,10 @@ def test_posterior_votes_average_each_draws_coefficients_over_its_own_runs():
         per_draw.append(measurement.vote_probabilities(traj[:, step], fields, coef, sc.states)[:, :, 0].mean(0))
     cols = [f"p_{o}" for o in votes.OUTCOMES]
     np.testing.assert_allclose(df[cols].to_numpy(), np.mean(per_draw, axis=0), atol=1e-12)
+    for j, o in enumerate(votes.OUTCOMES):  # each outcome's spread: quantiles over the draws' own means
+        lo, hi = np.quantile(np.array(per_draw)[:, :, j], [0.05, 0.95], axis=0)
+        np.testing.assert_allclose(df[f"p_{o}_q05"], lo, atol=1e-12)
+        np.testing.assert_allclose(df[f"p_{o}_q95"], hi, atol=1e-12)
 
 
 def test_bad_draws_and_posterior_are_one_line_errors(tmp_path, capsys):

@@ -97,8 +97,23 @@ def measured_probabilities(
     is the state's recorded one (the entry's ``observed``) where ``recorded`` and the entry records it,
     else the model's own probabilities for it.
     """
+    return measured_by_draw(scenario, trajectories, resolutions, steps, coefficients, 1, recorded)[0]
+
+
+def measured_by_draw(
+    scenario: Scenario,
+    trajectories: np.ndarray,
+    resolutions: Sequence[Resolution],
+    steps: Sequence[int],
+    coefficients: Mapping[str, np.ndarray],
+    draws: int,
+    recorded: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`measured_probabilities` ``(texts, states, 4)``, and ``(texts, draws, states, 4)``: each draw's
+    probabilities averaged over its replicates (the runs are the draws' replicates in turn, run ``d * R + r``)."""
     S = len(scenario.states)
     out = np.empty((len(resolutions), S, len(OUTCOMES)))
+    per_draw = np.empty((len(resolutions), draws, S, len(OUTCOMES)))
     by_kind: dict[str, np.ndarray] = {}
     last_directed = record_habit(scenario.states)
     last_contested: np.ndarray | None = None
@@ -113,8 +128,9 @@ def measured_probabilities(
         habit = by_kind[r.kind] if same else stand_in
         fields["same"] = np.array([float(same)])
         fields["habit"] = (np.zeros((S, len(OUTCOMES))) if habit is None else habit)[:, None, :]
-        p = measurement.vote_probabilities(trajectories[:, t], fields, coefficients, scenario.states)
-        out[k] = p[:, :, 0].mean(0)
+        p = measurement.vote_probabilities(trajectories[:, t], fields, coefficients, scenario.states)[:, :, 0]
+        out[k] = p.mean(0)
+        per_draw[k] = p.reshape(draws, -1, S, len(OUTCOMES)).mean(1)
         seen = out[k].copy()
         if recorded:  # a state's recorded vote replaces the forecast of it
             for i, st in enumerate(scenario.states):
@@ -126,16 +142,25 @@ def measured_probabilities(
             last_contested = seen
         if r.directed:
             last_directed = seen
-    return out
+    return out, per_draw
 
 
-def _table(scenario: Scenario, resolutions: Sequence[Resolution], probs: np.ndarray) -> pd.DataFrame:
+def _table(
+    scenario: Scenario, resolutions: Sequence[Resolution], probs: np.ndarray, per_draw: np.ndarray | None = None
+) -> pd.DataFrame:
+    """One row per text and state; with ``per_draw`` also each outcome's 5% and 95% quantile over draws."""
     rows = [
         (r.id, s, OUTCOMES[int(probs[k, i].argmax())], *probs[k, i])
         for k, r in enumerate(resolutions)
         for i, s in enumerate(scenario.states)
     ]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    if per_draw is not None:
+        lo, hi = np.quantile(per_draw, [0.05, 0.95], axis=1)  # (texts, states, 4) each
+        for j, o in enumerate(OUTCOMES):
+            df[f"p_{o}_q05"] = lo[..., j].reshape(-1)
+            df[f"p_{o}_q95"] = hi[..., j].reshape(-1)
+    return df
 
 
 def posterior_runs(
@@ -167,7 +192,9 @@ def run_votes(
     """Simulate a scenario's replicates (ensemble engine) and project the votes on ``resolutions``.
 
     With a ``posterior``: the measurement model over ``draws`` posterior draws (all when None; a subset
-    chosen reproducibly from ``seed``) x replicates, probabilities averaged over all runs. Without one: the
+    chosen reproducibly from ``seed``) x replicates, probabilities averaged over all runs, and each
+    outcome's spread over draws (``p_<outcome>_q05``, ``p_<outcome>_q95``: the 5% and 95% quantiles of the
+    draws' own probabilities, each averaged over the draw's replicates). Without one: the
     kind-based logit of ``data/votes.yaml`` (``params`` overrides its coefficients). The texts' dates are
     checked against the horizon before anything runs. ``recorded``: the measurement model's habit may use
     earlier entries' recorded votes (:func:`measured_probabilities`). ``df.attrs`` records the model, seed,
@@ -182,7 +209,8 @@ def run_votes(
     else:
         sub = posterior.subset(draws, s)
         traj, coef = posterior_runs(scenario, sub, seeds, progress)
-        df = _table(scenario, resolutions, measured_probabilities(scenario, traj, resolutions, steps, coef, recorded))
+        mean, per_draw = measured_by_draw(scenario, traj, resolutions, steps, coef, len(sub), recorded)
+        df = _table(scenario, resolutions, mean, per_draw)
         df.attrs.update(model="measurement model (docs/measurement.md)", posterior=sub.source, draws=len(sub))
     df.attrs["seed"], df.attrs["replicates"] = s, n
     return df

@@ -26,6 +26,7 @@ from .style import (
 )
 
 POSTERIOR_BINS = 25
+SPREAD_LABEL = "90% range over posterior draws (from the segment's start)"
 RECORDED_MARKER: dict[str, Any] = {
     "marker": "D",
     "markersize": 6,
@@ -46,14 +47,16 @@ def _recorded(observed) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     return votes_, {r.id: r.quarter for r in observed}
 
 
-def _vote_legend(fig: Figure, marked: bool) -> None:
-    """The outcome swatches (and the recorded-vote marker) below the panels."""
+def _vote_legend(fig: Figure, marked: bool, spread: bool = False) -> None:
+    """The outcome swatches (and the recorded-vote marker, the spread's line) below the panels."""
     handles: list[Artist] = [
         Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#999999", linewidth=0.5, label=o) for o in OUTCOMES
     ]
     if marked:
         handles.append(Line2D([], [], **RECORDED_MARKER, label="recorded vote"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    if spread:
+        handles.append(Line2D([], [], color="black", linewidth=1.0, label=SPREAD_LABEL))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
 
 
 def votes_figure(table: pd.DataFrame, observed=None, scenario: str | None = None) -> Figure:
@@ -76,12 +79,18 @@ def votes_figure(table: pd.DataFrame, observed=None, scenario: str | None = None
         f"{r} {s}" if several else state_title(s) for r, s in zip(table["resolution"], table["state"], strict=True)
     ]
     probs = table[list(PROBABILITIES)].to_numpy(float)
-    fig = Figure(figsize=(7.5, 1.5 + 0.28 * len(table)), layout="constrained")
+    spread = all(f"{p}_q05" in table.columns and f"{p}_q95" in table.columns for p in PROBABILITIES)
+    fig = Figure(figsize=(9.5 if spread else 7.5, 1.5 + 0.28 * len(table)), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(table))
     left = np.zeros(len(table))
     for j, o in enumerate(OUTCOMES):
         ax.barh(y, probs[:, j], left=left, height=0.75, color=OUTCOME_COLOURS[o], label=o, gid=f"vote:{o}")
+        if spread:  # the outcome's 90% range over posterior draws, measured from its segment's left end
+            lo = table[f"p_{o}_q05"].to_numpy(float)
+            hi = table[f"p_{o}_q95"].to_numpy(float)
+            end = np.minimum(left + hi, 1.0)
+            ax.hlines(y + (j - 1.5) * 0.12, left + lo, end, color="black", linewidth=1.0, gid=f"spread:{o}")
         left += probs[:, j]
     mx, my = [], []
     for i, key in enumerate(zip(table["resolution"], table["state"], strict=True)):
@@ -100,7 +109,7 @@ def votes_figure(table: pd.DataFrame, observed=None, scenario: str | None = None
     named = [f"{t} ({quarters[t]})" if t in quarters else t for t in texts]
     what = ", ".join(named) if len(named) <= 3 else f"{len(named)} texts ({named[0]} to {named[-1]})"
     fig.suptitle(f"{scenario + ': ' if scenario else ''}projected vote on {what}")
-    _vote_legend(fig, bool(mx))
+    _vote_legend(fig, bool(mx), spread)
     return fig
 
 
