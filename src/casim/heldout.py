@@ -108,8 +108,7 @@ def test_texts(resolutions: Sequence[Resolution]) -> list[Resolution]:
 def last_record_2021(states: Sequence[str]) -> dict[str, int]:
     """Each state's vote code on the last directed text of the 1992-2021 record (A/RES/76/179, 2021-12-16):
     persistence's start on the 2022-on texts, all of which are directed."""
-    habit = projection.record_habit(states)
-    return {s: int(habit[i].argmax()) for i, s in enumerate(states)}
+    return dict(zip(states, unga.last_directed_votes(states).tolist(), strict=True))
 
 
 def training_hit_rates(states: Sequence[str]) -> dict[str, float]:

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from . import measurement, unga
-from .api import replicate_seeds, simulate
+from .api import replicate_seeds
 from .errors import CasimError
 from .posterior import Posterior
+from .projection import posterior_runs
 from .quarters import parse_quarter
 from .scenario import Scenario
 
@@ -61,10 +62,7 @@ def project(
     year_of = np.array([parse_quarter(d) // 4 for d in scenario.dates()])
     years = sorted(set(year_of.tolist()))
     ip_powers = power_positions(scenario.powers, years)  # before any run: a power without a position is an error
-    n_draws = len(post)
-    values = {k: np.repeat(v, n_rep) for k, v in post.model_values(scenario.states).items()}
-    traj = simulate(scenario, np.tile(seeds, n_draws), values, progress=progress)  # (D*R, T+1, S, P)
-    coef = {k: np.repeat(v, n_rep) for k, v in post.coefficients().items()}
+    traj, coef = posterior_runs(scenario, post, seeds, progress)  # (D*R, T+1, S, P), each run's coefficients
     rng = np.random.default_rng(np.random.SeedSequence(base))
     noise = rng.standard_normal((len(traj), len(scenario.states)))
     shift = rng.standard_normal((len(traj), len(years)))  # the year's shift common to the states (tau)
@@ -77,5 +75,5 @@ def project(
         for i, s in enumerate(scenario.states):
             rows.append((year, s, float(mu[:, i].mean()), float(q05[i]), float(q95[i])))
     df = pd.DataFrame(rows, columns=["year", "state", "ideal_point", "q05", "q95"])
-    df.attrs.update(seed=base, replicates=n_rep, draws=n_draws, posterior=post.source)
+    df.attrs.update(seed=base, replicates=n_rep, draws=len(post), posterior=post.source)
     return df

@@ -73,9 +73,7 @@ def text_fields(resolution: Resolution, powers: Sequence[str]) -> dict[str, np.n
 def record_habit(states: Sequence[str]) -> np.ndarray:
     """Each state's vote on the last directed text of the 1992-2021 record, one-hot ``(S, 4)``: the habit a
     directed text starts from when no earlier text of its kind precedes it."""
-    d = unga.vote_data(unga.LAST_YEAR, unga.LAST_YEAR, states=tuple(states))
-    last = int(np.flatnonzero(d["directed"])[-1])
-    return np.eye(len(OUTCOMES))[d["votes"][:, last]]
+    return np.eye(len(OUTCOMES))[unga.last_directed_votes(states)]
 
 
 def measured_probabilities(

@@ -232,6 +232,13 @@ def vote_data(first: int, last: int, powers=("russia", "west", "china"), states=
     }
 
 
+def last_directed_votes(states=STATES) -> np.ndarray:
+    """Each state's vote code on the last directed text of the record (A/RES/76/179, 2021-12-16), ``(S,)``:
+    where a 2022-on text's habit and persistence start."""
+    d = vote_data(LAST_YEAR, LAST_YEAR, states=tuple(states))
+    return d["votes"][:, int(np.flatnonzero(d["directed"])[-1])]
+
+
 def ideal_point_data(first: int, last: int, states=STATES) -> dict:
     """Arrays for the ideal-point model: ``ip`` and ``se`` (S, T) of the states (NaN where missing),
     ``powers`` (T, 3) of Russia, the West (mean of USA, GBR, FRA, DEU) and China, and ``years`` (T,).
@@ -271,6 +278,7 @@ __all__ = [
     "family",
     "ideal_point_data",
     "ideal_points",
+    "last_directed_votes",
     "power_votes",
     "previous_votes",
     "rollcalls",

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import shipped
-from .early import existing, posterior_from, scenario_arg
+from .early import add_posterior_args, existing, posterior_from, scenario_arg
 from .progress import bar
 
 # the model, pandas and the vote model are imported by each command, not here: building the parser stays fast
@@ -28,7 +28,7 @@ def register(sub) -> None:
     v.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario parameter")
     v.add_argument("--out", metavar="CSV", help="write the table here (default: print it)")
-    _posterior_args(v)
+    add_posterior_args(v, "shipped", VOTES_POSTERIOR)
     v.set_defaults(func=cmd_votes)
 
     s = sub.add_parser(
@@ -46,7 +46,7 @@ def register(sub) -> None:
     s.add_argument(
         "--out", metavar="CSV", help="also write the scorecard table here, and the skill table beside it (*_skill.csv)"
     )
-    _posterior_args(s)
+    add_posterior_args(s, "shipped", VOTES_POSTERIOR)
     s.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("calibrate", help="fit the uncertain parameters to the scorecard targets by ABC rejection")
@@ -59,14 +59,10 @@ def register(sub) -> None:
     c.set_defaults(func=cmd_calibrate)
 
 
-def _posterior_args(p) -> None:
-    p.add_argument(
-        "--posterior",
-        metavar="none|FILE",
-        help="posterior draws of the measurement model (a folder with draws.parquet, or the file; default: the "
-        "shipped posterior); 'none' = the kind-based logit of data/votes.yaml, the reference path",
-    )
-    p.add_argument("--draws", type=int, help="posterior draws to use, chosen reproducibly from the seed (default: all)")
+VOTES_POSTERIOR = (
+    "posterior draws of the measurement model behind the votes; 'none' = the kind-based logit of data/votes.yaml, "
+    "the reference path"
+)
 
 
 def _posterior(args):
