@@ -17,7 +17,7 @@ out = {}
 for path in sorted(glob.glob(str(Path(__file__).resolve().parents[1] / "scenarios" / "*.yaml"))):
     sc = casim.load_scenario(path)
     for engine, reps in (("ensemble", None), ("mesa", 3)):
-        df = casim.run(sc, replicates=reps, seed=None if reps is None else 11, engine=engine)
+        df = casim.run(sc, replicates=reps, seed=None if reps is None else 11, engine=engine, posterior=None)
         h = hashlib.sha256()
         h.update(str(list(df.columns)).encode())
         h.update(str(list(map(str, df.dtypes))).encode())

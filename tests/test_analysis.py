@@ -258,7 +258,7 @@ def test_vote_path_at_a_texts_date_equals_the_projection_of_that_text():
 
     sc = short()
     texts = votes.read_resolutions(SCENARIOS / "resolutions" / "unga_es11_6.yaml")
-    df = casim.run(sc, replicates=6, seed=8)
+    df = casim.run(sc, replicates=6, seed=8, posterior=None)
     path = analysis.vote_path(df, texts[0].kind)
     projected = projection.run_votes(sc, texts, replicates=6, seed=8)
     at = path[path["date"] == texts[0].quarter].set_index("state").loc[list(projected["state"])]
@@ -269,6 +269,231 @@ def test_vote_path_at_a_texts_date_equals_the_projection_of_that_text():
 
 
 def test_vote_path_of_an_unknown_kind_names_the_nearest():
-    df = casim.run(short(), replicates=2, seed=1)
+    df = casim.run(short(), replicates=2, seed=1, posterior=None)
     with pytest.raises(CasimError, match="unknown resolution kind 'peace_term'; did you mean .*'peace_terms'"):
         analysis.vote_path(df, "peace_term")
+
+
+# -- the fast summaries equal the straightforward ones -------------------------------
+#
+# combine, horizon, scenarios_of, bands and the differences work on categorical codes and numpy arrays laid out
+# run by run (casim.tidy); each is checked here, value for value and dtype for dtype, against the straightforward
+# pandas version it replaced (copied below), on tables in that layout and on tables that are not.
+
+
+def _combine_reference(tables):
+    from casim.analysis.summary import powers_of, scenarios_of
+    from casim.results import CORE_COLUMNS
+
+    tables = list(tables)
+    powers, extra = [], []
+    for t in tables:
+        powers += [p for p in powers_of(t) if p not in powers]
+        extra += [c for c in t.columns if c not in (*CORE_COLUMNS, "hedging", *powers_of(t)) and c not in extra]
+    names = [n for t in tables for n in scenarios_of(t)]
+    parts = []
+    for t in tables:
+        t = t.copy()
+        for p in powers:
+            if p not in t.columns:
+                t[p] = 0.0
+        t["scenario"] = t["scenario"].astype(str)
+        t["date"] = t["date"].astype(str)
+        parts.append(t[[*CORE_COLUMNS, *powers, "hedging", *[c for c in extra if c in t.columns]]])
+    out = pd.concat(parts, ignore_index=True)
+    out["scenario"] = pd.Categorical(out["scenario"], categories=names)
+    return out
+
+
+def _horizon_reference(df):
+    last = df.groupby(df["scenario"].astype(str), sort=False)["step"].transform("max")
+    return df[df["step"] == last]
+
+
+def _bands_reference(df, q=(0.05, 0.95)):
+    """bands() as it was: median, q quantiles and mean by pandas groupby on the text of the labels."""
+    outcomes = analysis.summary.outcomes_of(df)
+    keys = [df["scenario"].astype(str), df["state"].astype(str), df["step"]]
+    g = df.groupby(keys, sort=False)[outcomes]
+    parts = {"low": g.quantile(q[0]), "median": g.median(), "high": g.quantile(q[1]), "mean": g.mean()}
+    long = pd.concat({k: v.stack() for k, v in parts.items()}, axis=1)
+    long.index = long.index.set_names(["scenario", "state", "step", "outcome"])
+    long = long.reset_index()
+    dates = df.groupby([df["scenario"].astype(str), df["step"]], sort=False)["date"].first().astype(str)
+    long["date"] = [dates[(s, t)] for s, t in zip(long["scenario"], long["step"], strict=True)]
+    return long[["scenario", "state", "step", "date", "outcome", "low", "median", "high", "mean"]].sort_values(
+        ["scenario", "state", "outcome", "step"], kind="stable", ignore_index=True
+    )
+
+
+def _posterior_differences_reference(df, baseline=None, conf=0.9):
+    """posterior_differences() as it was: merges and boolean masks on the text of the labels."""
+    from casim.analysis.compare import _effect, _interval
+
+    names = analysis.summary.scenarios_of(df)
+    baseline = names[0] if baseline is None else baseline
+    outcomes = analysis.summary.outcomes_of(df)
+    keys = ["state", "draw", "seed"]
+    last = _horizon_reference(df)[["scenario", *keys, "date", *outcomes]].copy()
+    for c in ("scenario", "state", "date"):
+        last[c] = last[c].astype(str)
+    base = last[last["scenario"] == baseline]
+    lo_q, hi_q = 0.5 - conf / 2, 0.5 + conf / 2
+    parts = []
+    for name in names:
+        if name == baseline:
+            continue
+        other = last[last["scenario"] == name]
+        m = other.merge(base, on=keys, suffixes=("", "_b"), validate="one_to_one")
+        d = pd.DataFrame({o: m[o] - m[f"{o}_b"] for o in outcomes}).assign(state=m["state"], draw=m["draw"])
+        per_draw = d.groupby(["state", "draw"], sort=False)[outcomes].mean()
+        n_draws = int(m["draw"].nunique())
+        n_rep = int(len(m) // (n_draws * m["state"].nunique()))
+        for state in pd.unique(d["state"]):
+            for out in outcomes:
+                low, mid, high = np.quantile(per_draw.loc[state][out].to_numpy(float), [lo_q, 0.5, hi_q])
+                means = (
+                    float(base.loc[base["state"] == state, out].mean()),
+                    float(other.loc[other["state"] == state, out].mean()),
+                )
+                dates = (str(other["date"].iloc[0]), str(base["date"].iloc[0]))
+                parts.append(
+                    _effect(name, baseline, state, out, dates, means)
+                    | _interval(float(mid), np.nan, float(low), float(high), n_rep, True, n_draws)
+                    | {
+                        "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, paired over "
+                        f"{n_draws} draws x {n_rep} replicates (common parameters and random numbers)"
+                    }
+                )
+    return pd.DataFrame(parts)
+
+
+def _shuffled(df, seed=0):
+    """The same rows in another order: not the layout casim writes, so every summary takes its general path."""
+    return df.sample(frac=1.0, random_state=seed)
+
+
+@pytest.fixture(scope="module")
+def point_tables():
+    """Two scenarios at the parameters' point values, the second with two more powers (one casim does not know)."""
+    new = {"turkey": {}, "gulf": {"exposure": {"UZB": {"investment": 0.08}}}}
+    return [
+        casim.api.run(short("a"), replicates=7, seed=3),
+        casim.api.run(short("b", powers={"west": {"sanctions": 1.0}, **new}), replicates=7, seed=3),
+    ]
+
+
+@pytest.fixture(scope="module")
+def posterior_tables():
+    """Three scenarios over the same 6 posterior draws x 5 replicates, the third with a power more."""
+    from casim import posterior, uncertainty
+
+    post = posterior.load()
+    scenarios = [short("a"), short("b", powers={"west": {"sanctions": 1.0}}), short("c", powers={"iran": {}})]
+    return [uncertainty.run(s, post, draws=6, replicates=5, seed=2) for s in scenarios]
+
+
+@pytest.mark.parametrize("which", ["point_tables", "posterior_tables"])
+def test_combine_horizon_and_scenarios_equal_the_reference(which, request):
+    tables = request.getfixturevalue(which)
+    got = analysis.compare.combine(tables)
+    want = _combine_reference(tables)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["scenario"].cat.codes.dtype == want["scenario"].cat.codes.dtype
+    assert got["date"].dtype == want["date"].dtype  # text, as before
+    for df in (got, _shuffled(got), tables[1]):
+        pd.testing.assert_frame_equal(analysis.horizon(df), _horizon_reference(df), check_exact=True)
+        assert analysis.summary.scenarios_of(df) == [str(x) for x in pd.unique(df["scenario"].astype(str))]
+    # a table whose scenario column is text, not categorical: the general path
+    text = got.assign(scenario=got["scenario"].astype(str))
+    pd.testing.assert_frame_equal(analysis.horizon(text), _horizon_reference(text), check_exact=True)
+    assert analysis.summary.scenarios_of(text) == ["a", "b"] + (["c"] if which == "posterior_tables" else [])
+
+
+@pytest.mark.parametrize("which", ["point_tables", "posterior_tables"])
+def test_bands_equal_the_reference_value_for_value(which, request):
+    df = analysis.compare.combine(request.getfixturevalue(which))
+    assert analysis.summary.run_blocks(df) is not None  # the fast path is the one tested
+    got = analysis.bands(df)
+    old = ["scenario", "state", "step", "date", "outcome", "low", "median", "high", "mean"]
+    pd.testing.assert_frame_equal(got[old], _bands_reference(df), check_exact=True)
+    # the general path (a table in another order) gives the same, and the new 50% band with it
+    assert analysis.summary.run_blocks(_shuffled(df)) is None
+    shuffled = analysis.bands(_shuffled(df))
+    pd.testing.assert_frame_equal(got, analysis.summary._bands_by_groupby(df, (0.05, 0.95), False), check_exact=True)
+    pd.testing.assert_frame_equal(got.drop(columns="mean"), shuffled.drop(columns="mean"), check_exact=True)
+    assert np.allclose(got["mean"], shuffled["mean"], rtol=1e-12, atol=0)  # the same sum in another order
+    assert list(got.columns) == [*old, "low50", "high50"]
+    # the 50% band lies within the 90% band, around the median
+    assert (got["low"] <= got["low50"]).all() and (got["low50"] <= got["median"]).all()
+    assert (got["median"] <= got["high50"]).all() and (got["high50"] <= got["high"]).all()
+    # and they are the 25% and 75% quantiles of the runs
+    rows = df[(df["scenario"] == "b") & (df["state"] == "KAZ") & (df["step"] == 3)]
+    want = np.quantile(rows["west"], [0.25, 0.75])
+    b = got[(got["scenario"] == "b") & (got["state"] == "KAZ") & (got["step"] == 3) & (got["outcome"] == "west")]
+    assert np.allclose(b[["low50", "high50"]].to_numpy()[0], want)
+    # one scenario's rows alone (what trajectories_figure and the report pass), and the horizon only
+    one = analysis.summary.one_scenario(df, "b")
+    pd.testing.assert_frame_equal(analysis.bands(one)[old], _bands_reference(one), check_exact=True)
+    last = analysis.horizon(one)
+    pd.testing.assert_frame_equal(analysis.bands(last)[old], _bands_reference(last), check_exact=True)
+
+
+def test_noise_bands_are_the_spread_within_a_draw_around_the_median(posterior_tables):
+    df = analysis.compare.combine(posterior_tables)
+    everything, noise = analysis.bands(df), analysis.bands(df, noise=True)
+    reference = analysis.summary._bands_by_groupby(df, (0.05, 0.95), True)
+    pd.testing.assert_frame_equal(noise, reference, check_exact=False, rtol=1e-9, atol=1e-12)
+    pd.testing.assert_frame_equal(analysis.bands(_shuffled(df), noise=True), noise, rtol=1e-9, atol=1e-12)
+    pd.testing.assert_frame_equal(noise[["median", "mean"]], everything[["median", "mean"]])
+    # recomputed by hand for one cell: deviations from each draw's mean at that step, pooled, around the median
+    rows = df[(df["scenario"] == "b") & (df["state"] == "KAZ") & (df["step"] == 6)]
+    dev = rows["west"] - rows.groupby("draw")["west"].transform("mean")
+    want = np.median(rows["west"]) + np.quantile(dev, [0.05, 0.25, 0.75, 0.95])
+    cell = noise[(noise["scenario"] == "b") & (noise["state"] == "KAZ") & (noise["step"] == 6)]
+    got = cell[cell["outcome"] == "west"][["low", "low50", "high50", "high"]].to_numpy()[0]
+    assert np.allclose(got, want)
+    # the draws differ, so the noise alone spreads less than the parameters and the noise together
+    late = (everything["step"] == everything["step"].max()) & (everything["outcome"] != "iran")
+    assert ((noise["high"] - noise["low"])[late] < (everything["high"] - everything["low"])[late]).mean() > 0.9
+    assert (noise["high"] - noise["low"]).sum() < 0.8 * (everything["high"] - everything["low"]).sum()
+    # without draws the parameters are at their point values: the noise bands are the bands
+    point = analysis.bands(posterior_tables[0].drop(columns="draw"))
+    pd.testing.assert_frame_equal(analysis.bands(posterior_tables[0].drop(columns="draw"), noise=True), point)
+
+
+def test_differences_equal_the_reference_with_draws_and_other_powers(posterior_tables):
+    df = analysis.compare.combine(posterior_tables)
+    got = analysis.differences(df)
+    pd.testing.assert_frame_equal(got, _posterior_differences_reference(df), check_exact=True)
+    assert set(got["outcome"]) == {"russia", "west", "china", "iran", "hedging"}
+    for baseline in ("b", "c"):
+        pd.testing.assert_frame_equal(
+            analysis.differences(df, baseline=baseline),
+            _posterior_differences_reference(df, baseline=baseline),
+            check_exact=True,
+        )
+    # rows in another order pair by draw and seed all the same
+    shuffled = analysis.differences(_shuffled(df), baseline="a")
+    key = ["scenario", "state", "outcome"]
+    a, b = got.sort_values(key, ignore_index=True), shuffled.sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["baseline_mean", "scenario_mean"]), b.drop(columns=["baseline_mean", "scenario_mean"])
+    )
+    assert np.allclose(a[["baseline_mean", "scenario_mean"]], b[["baseline_mean", "scenario_mean"]], rtol=1e-12)
+    # other draws or seeds are an error, as before
+    fewer = df[~((df["scenario"] == "b") & (df["draw"] == df["draw"].iloc[0]))]
+    with pytest.raises(CasimError, match="not run over the same posterior draws and seeds"):
+        analysis.differences(fewer)
+
+
+def test_point_differences_are_unchanged_by_the_fast_horizon(point_tables):
+    df = analysis.compare.combine(point_tables)
+    got = analysis.differences(df)
+    assert set(got["outcome"]) == {"russia", "west", "china", "turkey", "gulf", "hedging"}
+    assert got["paired"].all() and got["interval"].str.startswith("noise only").all()
+    pd.testing.assert_frame_equal(
+        analysis.differences(_shuffled(df), baseline="a").sort_values(["state", "outcome"], ignore_index=True),
+        got.sort_values(["state", "outcome"], ignore_index=True),
+        rtol=1e-12,
+    )

@@ -95,6 +95,7 @@ def args_for(trial: int, out: Path) -> tuple[list[str], tuple[str, int, str]]:
     scenario, name = ((BASELINE, "baseline"), (SANCTIONS, "sanctions-tighten"))[trial % 2]
     replicates, fmt = (3, "csv") if trial % 2 else (2, "parquet")
     argv = ["run", str(scenario), "--replicates", str(replicates), "--format", fmt, "--out", str(out), "--overwrite"]
+    argv += ["--posterior", "none"]  # the point values: replicates runs
     rows = replicates * 32 * 5  # 2023Q1..2030Q4 and its start: 32 dates; 5 states
     return argv, (name, rows, f"results.{fmt}")
 

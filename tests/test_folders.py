@@ -85,13 +85,15 @@ def test_the_default_sweep_store_is_a_slug_inside_results_sweeps():
 
 def test_run_with_set_writes_its_own_folder_and_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["run", str(BASELINE), "--replicates", "1"]) == 0
+    assert main(["run", str(BASELINE), "--replicates", "1", "--draws", "2"]) == 0
     plain = snapshot(tmp_path / "results" / "baseline")
     capsys.readouterr()
-    assert main(["run", str(BASELINE), "--replicates", "1", "--set", "west.sanctions=0.8"]) == 0
+    assert main(["run", str(BASELINE), "--replicates", "1", "--draws", "2", "--set", "west.sanctions=0.8"]) == 0
     out = capsys.readouterr().out
     folder = folders.run_folder("baseline", ["west.sanctions=0.8"])
-    assert out.splitlines()[0].startswith("baseline with --set west.sanctions=0.8: 1 replicate(s)")
+    assert out.splitlines()[0].startswith(
+        "baseline with --set west.sanctions=0.8: 2 run(s): 2 posterior draw(s) x 1 replicate(s)"
+    )
     assert f"wrote {folder / 'results.parquet'}" in out
     assert snapshot(tmp_path / "results" / "baseline") == plain  # the plain run is untouched
     meta = json.loads((tmp_path / folder / "manifest.json").read_text())

@@ -87,10 +87,12 @@ def test_every_non_power_column_of_every_table_kind_is_reserved(tmp_path):
     base = load_scenario(BASELINE, {"end": "2023Q3"})
     params = ["west.sanctions", "russia.economy"]
     tables = {
-        "run": casim.run(base, replicates=2, seed=0),
+        "run": casim.run(base, replicates=2, seed=0, posterior=None),
         "one at a time": one_at_a_time(base, {"west.sanctions": (0.0, 1.0)}, replicates=1, seed=0),
     }
-    tables["comparison"] = combine([tables["run"], casim.run(base.with_values(name="other"), replicates=2, seed=0)])
+    tables["comparison"] = combine(
+        [tables["run"], casim.run(base.with_values(name="other"), replicates=2, seed=0, posterior=None)]
+    )
     for keep in ("trajectories", "{dates: [2023Q3]}"):
         sweep = tmp_path / f"sweep{len(tables)}.yaml"
         sweep.write_text(
@@ -368,7 +370,7 @@ def test_a_corrupt_results_file_given_to_plot_is_a_one_line_error(tmp_path, caps
 
 
 def test_a_truncated_parquet_written_by_casim_is_a_one_line_error(tmp_path, capsys):
-    df = casim.run(load_scenario(BASELINE, {"end": "2023Q3"}), replicates=1)
+    df = casim.run(load_scenario(BASELINE, {"end": "2023Q3"}), replicates=1, posterior=None)
     path = results.write(df, df.attrs["manifest"], tmp_path / "out")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])

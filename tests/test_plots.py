@@ -31,7 +31,7 @@ def short(name="short", **kw) -> casim.Scenario:
 
 @pytest.fixture(scope="module")
 def run_df():
-    return casim.run(short(), replicates=20, seed=3)
+    return casim.run(short(), replicates=20, seed=3, posterior=None)
 
 
 def draw(fig):
@@ -169,7 +169,7 @@ def test_ternary_path_is_the_mean_path_and_the_cloud_the_runs_at_the_horizon(run
 
 
 def test_more_than_three_powers_draw_a_stacked_chart_that_sums_to_one():
-    df = casim.run(short("five", powers={"turkey": {}, "iran": {}}), replicates=3, seed=1)
+    df = casim.run(short("five", powers={"turkey": {}, "iran": {}}), replicates=3, seed=1, posterior=None)
     fig = draw(figures.ternary_figure(df, states=["KGZ"]))
     assert not any(ax.name == "ternary" for ax in fig.axes)
     layers = [a for a in fig.axes[0].collections if a.get_gid() == "KGZ:stack"]
@@ -665,7 +665,7 @@ def test_save_writes_png_and_svg(run_df, tmp_path):
 
 @pytest.fixture(scope="module")
 def baseline_small():
-    return casim.run(ROOT / "scenarios" / "baseline.yaml", replicates=3, seed=1)
+    return casim.run(ROOT / "scenarios" / "baseline.yaml", replicates=3, seed=1, posterior=None)
 
 
 # shipped scenario -> the figure kinds drawn on it (why: test_every_kind_renders_for_the_shipped_scenarios_it_branches_on)
@@ -720,7 +720,11 @@ def test_every_kind_renders_for_the_shipped_scenarios_it_branches_on(case, basel
     move the levers of the baseline's three powers over its dates: other numbers
     through the same paths. The sweep kinds take no branch on the scenario.
     """
-    df = baseline_small if case == "baseline" else casim.run(ROOT / "scenarios" / f"{case}.yaml", replicates=3, seed=1)
+    df = (
+        baseline_small
+        if case == "baseline"
+        else casim.run(ROOT / "scenarios" / f"{case}.yaml", replicates=3, seed=1, posterior=None)
+    )
     name = analysis.summary.scenarios_of(df)[0]
     powers = analysis.powers_of(df)
     pal = figures.palette(powers)
@@ -958,14 +962,14 @@ def test_differences_share_one_scale_show_their_intervals_and_leave_out_powers_a
     assert smallest < hi / 2  # the state with the smallest effects has them drawn small beside the others'
     title = fig.get_suptitle()
     assert "95% confidence interval" in title and "paired by seed" in title and "6 runs" in title
-    assert fig.legends[0].get_title().get_text() == "Turkey, Iran: not in b, not drawn"
+    assert fig.legends[0].get_title().get_text() == "Turkey, Iran: not in b; not drawn"
     assert {"Russia", "West", "China", "Turkey", "Iran", "hedging"} == set(legend_texts(fig))
     # what each scenario models can be given (a comparison manifest's): c said to lack Iran leaves it out too
     modelled = {"b": ["russia", "west", "china"], "c": ["russia", "west", "china", "turkey"]}
     fig = draw(figures.differences_figure(diff, modelled=modelled))
     gids = {line.get_gid() for ax in fig.axes for cont in ax.containers for line in cont.lines[:1]}
     assert "KAZ:iran:diff" not in gids and "KAZ:turkey:diff" in gids
-    assert fig.legends[0].get_title().get_text() == "Turkey: not in b, not drawn"
+    assert fig.legends[0].get_title().get_text() == "Turkey: not in b; not drawn"
 
 
 def test_ternary_start_shows_over_the_end_and_labels_clear_the_legend_and_the_ticks(run_df):
@@ -1017,7 +1021,7 @@ def test_ternary_zoom_shows_each_state_around_its_data_at_one_scale(run_df, tmp_
 @pytest.fixture(scope="module")
 def shocked():
     sc = short("shocked", shocks=[{"id": "push", "at": "2024Q2", "ramp": {"china.trade": 1.3}, "over": 2}])
-    return casim.run(sc, replicates=5, seed=2)
+    return casim.run(sc, replicates=5, seed=2, posterior=None)
 
 
 def test_trajectories_mark_each_shock_name_the_powers_and_band_and_span_the_data(shocked, tmp_path):
@@ -1035,7 +1039,7 @@ def test_trajectories_mark_each_shock_name_the_powers_and_band_and_span_the_data
     shown = legend_texts(fig)
     assert shown[:3] == ["Russia", "West", "China"]
     assert "band: 90% of runs (5th-95th percentile)" in shown and "a shock starts (named at the top)" in shown
-    assert "band: 90% of runs" in fig.get_suptitle() and "of 5 runs" in fig.get_suptitle()
+    assert "bands: 50% and 90% of runs" in fig.get_suptitle() and "of 5 runs" in fig.get_suptitle()
     # the shocks come from the manifest beside a results folder too (casim plot), and a table without any has none
     from casim import results
 
@@ -1097,3 +1101,189 @@ def test_single_outcome_sensitivity_is_sized_to_its_panels_and_its_rows_name_the
     two = pd.concat([idx, idx.assign(outcome="hedging")], ignore_index=True)
     fig = draw(figures.sensitivity_figure(two[two["state"].isin(["KAZ", "KGZ"])]))
     assert [ax.get_ylabel() for ax in fig.axes] == ["Russia share", "", "hedging index", ""]
+
+
+# --- fan charts: the 50% and 90% bands, of all runs or of the noise alone -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def point_run():
+    """One scenario's runs at the parameters' point values (no draw column)."""
+    return casim.api.run(short("point"), replicates=24, seed=5)
+
+
+@pytest.fixture(scope="module")
+def drawn_runs():
+    """Two scenarios over the same 6 posterior draws x 8 replicates (a draw column), combined."""
+    from casim import posterior, uncertainty
+
+    post = posterior.load()
+    tables = [
+        uncertainty.run(short("drawn"), post, draws=6, replicates=8, seed=4),
+        uncertainty.run(short("tight", powers={"west": {"sanctions": 1.0}}), post, draws=6, replicates=8, seed=4),
+    ]
+    return analysis.compare.combine(tables)
+
+
+def band_edges(fig, gid: str, dates) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper edge of a filled band at each date: its polygon's vertices there."""
+    verts = by_gid(fig, gid).get_paths()[0].vertices
+    at = [verts[np.isclose(verts[:, 0], x), 1] for x in matplotlib.dates.date2num(dates)]
+    return np.array([ys.min() for ys in at]), np.array([ys.max() for ys in at])
+
+
+def per_step(df, state, power):
+    """(steps, runs): the power's share of the state in each run at each step."""
+    rows = df[df["state"] == state]
+    return rows.pivot(index="step", columns="run", values=power).to_numpy()
+
+
+def test_the_fan_shows_the_50_and_90_percent_bands_of_the_runs_the_50_within_the_90(point_run):
+    fig = draw(figures.trajectories_figure(point_run))
+    dates = quarter_starts(short().dates())
+    for state in ("KAZ", "UZB"):
+        for p in ("russia", "west", "china"):
+            shares = per_step(point_run, state, p)
+            lo90, hi90 = band_edges(fig, f"point:{state}:{p}:band", dates)
+            lo50, hi50 = band_edges(fig, f"point:{state}:{p}:band50", dates)
+            assert np.allclose(lo90, np.quantile(shares, 0.05, axis=1))
+            assert np.allclose(hi90, np.quantile(shares, 0.95, axis=1))
+            assert np.allclose(lo50, np.quantile(shares, 0.25, axis=1))
+            assert np.allclose(hi50, np.quantile(shares, 0.75, axis=1))
+            median = by_gid(fig, f"point:{state}:{p}:median").get_ydata()
+            assert (lo90 <= lo50).all() and (lo50 <= median).all() and (median <= hi50).all() and (hi50 <= hi90).all()
+            assert (hi90 - lo90 > hi50 - lo50).any()
+            # the 90% band lighter, the 50% band darker, both in the power's colour
+            wide, narrow = by_gid(fig, f"point:{state}:{p}:band"), by_gid(fig, f"point:{state}:{p}:band50")
+            assert wide.get_alpha() < narrow.get_alpha()
+            assert same_colour(wide.get_facecolor()[0], figures.POWER_COLOURS[p])
+            assert same_colour(narrow.get_facecolor()[0], figures.POWER_COLOURS[p])
+    title = fig.get_suptitle()
+    assert "line: median of 24 runs; bands: 50% and 90% of runs)" in title and "noise" not in title
+    shown = legend_texts(fig)
+    assert "band: 90% of runs (5th-95th percentile)" in shown and "band: 50% of runs (25th-75th percentile)" in shown
+    # without draws the noise is all there is: the same bands, and the title says why
+    noise = draw(figures.trajectories_figure(point_run, band="noise"))
+    assert "bands: 50% and 90% of runs, noise only: parameters at their point values" in noise.get_suptitle()
+    for gid in ("point:KAZ:west:band", "point:KAZ:west:band50"):
+        assert np.array_equal(by_gid(noise, gid).get_paths()[0].vertices, by_gid(fig, gid).get_paths()[0].vertices)
+    with pytest.raises(casim.CasimError, match="unknown band 'nois'; did you mean .*'noise'"):
+        figures.trajectories_figure(point_run, band="nois")
+
+
+def test_the_noise_only_fan_of_runs_over_draws_is_the_spread_within_a_draw_and_narrower(drawn_runs):
+    df = analysis.summary.one_scenario(drawn_runs, "drawn")
+    everything = draw(figures.trajectories_figure(df, states="KAZ"))
+    noise = draw(figures.trajectories_figure(df, states="KAZ", band="noise"))
+    assert "6 posterior draws x 8 replicates; bands: 50% and 90% of runs, parameters and noise" in (
+        everything.get_suptitle()
+    )
+    assert "bands: 50% and 90% of runs, noise only (spread within a draw)" in noise.get_suptitle()
+    assert "band: 90% of the noise within a draw (5th-95th percentile)" in legend_texts(noise)
+    dates = quarter_starts(short().dates())
+    rows = df[df["state"] == "KAZ"]
+    for p in ("russia", "west"):
+        shares = per_step(df, "KAZ", p)
+        own = rows.pivot(index="step", columns="run", values="draw").to_numpy()
+        mean_of_draw = np.zeros_like(shares)
+        for d in np.unique(own):
+            mean_of_draw[own == d] = np.broadcast_to(
+                np.nanmean(np.where(own == d, shares, np.nan), axis=1)[:, None], shares.shape
+            )[own == d]
+        deviation, median = shares - mean_of_draw, np.median(shares, axis=1)
+        for gid, (a, b) in (("band", (0.05, 0.95)), ("band50", (0.25, 0.75))):
+            lo, hi = band_edges(noise, f"drawn:KAZ:{p}:{gid}", dates)
+            assert np.allclose(lo, median + np.quantile(deviation, a, axis=1))
+            assert np.allclose(hi, median + np.quantile(deviation, b, axis=1))
+        # the draws differ, so the spread within a draw is narrower than that of all runs, at almost every step
+        lo_all, hi_all = band_edges(everything, f"drawn:KAZ:{p}:band", dates)
+        lo, hi = band_edges(noise, f"drawn:KAZ:{p}:band", dates)
+        assert ((hi - lo) < (hi_all - lo_all)).mean() > 0.9 and (hi - lo).sum() < 0.8 * (hi_all - lo_all).sum()
+        assert np.array_equal(  # the same median line
+            by_gid(noise, f"drawn:KAZ:{p}:median").get_ydata(), by_gid(everything, f"drawn:KAZ:{p}:median").get_ydata()
+        )
+
+
+def inside(fig, artist) -> bool:
+    """Whether a drawn artist lies within the figure's page (nothing cut off when it is saved whole)."""
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    page = fig.bbox
+    return box.x0 >= page.x0 - 0.5 and box.y0 >= page.y0 - 0.5 and box.x1 <= page.x1 + 0.5 and box.y1 <= page.y1 + 0.5
+
+
+@pytest.mark.parametrize("states", [None, "KAZ"])
+def test_compare_fans_are_laid_out_by_hand_with_nothing_cut_off_or_overlapping(drawn_runs, states, tmp_path):
+    fig = draw(figures.compare_figure(drawn_runs, states=states))
+    title = fig.get_suptitle()
+    assert "Scenarios compared with drawn: tight" in title.replace("\n", " ")
+    assert "bands: 50% and 90% of runs, parameters and noise" in title.replace("\n", " ")
+    assert fig.get_layout_engine() is None
+    texts = [fig._suptitle, *fig.legends]
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+        texts += [t for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_visible() and t.get_text()]
+    assert all(inside(fig, t) for t in texts if not hasattr(t, "get_text") or t.get_text())
+    labels = [t for t in texts if hasattr(t, "get_text") and t.get_text()]
+    assert not any(texts_overlap(fig, a, b) for i, a in enumerate(labels) for b in labels[i + 1 :])
+    assert not any(texts_overlap(fig, leg, t) for leg in fig.legends for t in labels)
+    # the 50% band within the 90% band in every panel
+    for ax in fig.axes:
+        for band in [c for c in ax.collections if (c.get_gid() or "").endswith(":band50")]:
+            wide = by_gid(fig, band.get_gid()[: -len("50")])
+            assert band.get_paths()[0].vertices[:, 1].min() >= wide.get_paths()[0].vertices[:, 1].min() - 1e-12
+            assert band.get_paths()[0].vertices[:, 1].max() <= wide.get_paths()[0].vertices[:, 1].max() + 1e-12
+    # saved whole: the page is the figure's size, no tight box measured
+    png, _ = figures.save(fig, tmp_path / "cmp")
+    from PIL import Image
+
+    assert Image.open(png).size == tuple(round(v * 150) for v in fig.get_size_inches())
+    noise = figures.compare_figure(drawn_runs, states=states, band="noise")
+    assert "noise only (spread within a draw)" in noise.get_suptitle().replace("\n", " ")
+
+
+def test_compare_leaves_out_a_power_a_scenario_does_not_model(two_new_powers):
+    fig = draw(figures.compare_figure(two_new_powers))
+    medians = {ln.get_gid() for ax in fig.axes for ln in ax.lines if (ln.get_gid() or "").endswith(":median")}
+    assert "a:KAZ:turkey:median" not in medians and "b:KAZ:turkey:median" in medians
+    assert "a:KAZ:russia:median" in medians
+    assert "a power a scenario does not model is not drawn" in fig.get_suptitle().replace("\n", " ")
+
+
+def test_the_note_on_powers_left_out_names_each_set_once_and_fits_the_figure():
+    states, outcomes = ["KAZ", "UZB"], ["russia", "west", "gulf", "turkey", "iran", "hedging"]
+    lacks = {"s1": {"gulf", "turkey", "iran"}, "s2": {"gulf", "turkey", "iran"}}
+    lacks |= {f"scenario-with-a-long-name-{k}": {"gulf", "turkey", "iran"} for k in range(6)}
+    lacks |= {"s3": {"turkey", "iran"}, "s4": set()}
+    rows = [
+        {
+            "scenario": sc,
+            "baseline": "base",
+            "state": s,
+            "outcome": o,
+            "date": "2030Q4",
+            "baseline_date": "2030Q4",
+            "baseline_mean": 0.3,
+            "scenario_mean": 0.0 if o in missing else 0.3,
+            "difference": 0.0 if o in missing else 0.01,
+            "se": 0.005,
+            "ci_low": 0.0,
+            "ci_high": 0.02,
+            "replicates": 10,
+            "paired": True,
+            "draws": 0,
+            "includes_zero": True,
+        }
+        for sc, missing in lacks.items()
+        for s in states
+        for o in outcomes
+    ]
+    fig = draw(figures.differences_figure(pd.DataFrame(rows)))
+    note = fig.legends[0].get_title()
+    lines = note.get_text().split("\n")  # in order of first appearance: the set s1 lacks (wrapped), then s3's
+    assert lines.pop() == "Turkey, Iran: not in s3; not drawn"
+    first = " ".join(lines)
+    assert first.startswith("Gulf, Turkey, Iran: not in s1, s2, scenario-with-a-long-name-0,") and first.endswith(
+        "scenario-with-a-long-name-5; not drawn"
+    )
+    assert len(lines) >= 2  # the long one wrapped
+    assert note.get_window_extent(fig.canvas.get_renderer()).width <= fig.bbox.width

@@ -177,7 +177,7 @@ def test_no_text_from_a_file_becomes_an_element_and_nothing_points_outside_the_p
 
 
 def horizon_means(scenario: Path | str, replicates: int, seed: int):
-    df = casim.run(scenario, replicates=replicates, seed=seed)
+    df = casim.run(scenario, replicates=replicates, seed=seed, draws=DRAWS)  # the report's draws x replicates
     last = df[df["step"] == df["step"].max()]
     return last.groupby(last["state"].astype(str))[["russia", "west", "china", "hedging"]].mean()
 
@@ -203,7 +203,9 @@ def test_shares_table_sums_to_one_per_state_and_shows_the_runs_means(report):
 def test_comparison_shows_the_paired_differences_and_the_summary_names_the_largest(report):
     page, path = report
     sc = casim.load_scenario(path)
-    df = compare.run_scenarios([BASELINE, path], replicates=REPLICATES, seed=sc.seed)
+    df = compare.run_scenarios(
+        [BASELINE, path], replicates=REPLICATES, seed=sc.seed, posterior=posterior.load(), draws=DRAWS
+    )
     diff = compare.differences(df)
     assert diff["paired"].all()
     table = page.table("differences", "comparison", 0)
@@ -260,7 +262,11 @@ def test_drivers_are_uncertain_parameters_or_shocks_ranked_by_swing_on_the_headl
         low, high = map(float, re.findall(r"-?\d+(?:\.\d+)?", r[col["range"]]["text"]))
         assert (low, high) == pytest.approx(ranges[param], rel=1e-3)
     # the top driver's swing, recomputed here with the same seeds
-    diff = compare.differences(compare.run_scenarios([BASELINE, path], replicates=REPLICATES, seed=sc.seed))
+    diff = compare.differences(
+        compare.run_scenarios(
+            [BASELINE, path], replicates=REPLICATES, seed=sc.seed, posterior=posterior.load(), draws=DRAWS
+        )
+    )
     d = diff[diff["outcome"].isin(sc.powers)]
     top = d.loc[d["difference"].abs().idxmax()]
     oat = sensitivity.one_at_a_time(sc, ranges, replicates=OAT_REPLICATES, seed=sc.seed)
@@ -442,7 +448,11 @@ def test_sweep_store_gives_the_drivers_its_largest_morris_indices(morris_store, 
     assert list(shown) == list(best.sort_values(ascending=False).index)
     assert str(morris_store) in words(page.sections["drivers"]["text"])
     sc = casim.load_scenario(SANCTIONS)  # the panels show the outcome of the summary's headline
-    diff = compare.differences(compare.run_scenarios([BASELINE, SANCTIONS], replicates=REPLICATES, seed=sc.seed))
+    diff = compare.differences(
+        compare.run_scenarios(
+            [BASELINE, SANCTIONS], replicates=REPLICATES, seed=sc.seed, posterior=posterior.load(), draws=DRAWS
+        )
+    )
     d = diff[diff["outcome"].isin(sc.powers)]
     headline = d.loc[d["difference"].abs().idxmax(), "outcome"]
     assert f"Morris indices of each state's {headline} from" in words(page.sections["drivers"]["text"])
@@ -542,3 +552,26 @@ def test_the_baseline_alone_has_nothing_to_compare_and_its_drivers_follow_the_wi
     ]
     _, state, outcome = max(swings)
     assert (part.drivers.state, part.drivers.outcome) == (state, outcome)
+
+
+def test_the_comparison_says_its_interval_is_over_posterior_draws_or_the_noise_only(report, tmp_path):
+    page, path = report
+    caption = words(page.sections["comparison"]["text"])
+    assert f"median and 90% interval over draws, paired over {DRAWS} draws x {REPLICATES} replicates" in caption
+    assert "the parameters' uncertainty with the noise in it" in caption
+    assert f"{DRAWS} posterior draws x {REPLICATES} replicates" in words(page.sections["summary"]["text"])
+    out = tmp_path / "point.html"
+    argv = ["report", str(path), "--out", str(out), "--posterior", "none", "--replicates", "4", "--draws", "1"]
+    assert main([*argv, "--sensitivity-replicates", "2"]) == 0
+    point = Page(out.read_text(encoding="utf-8"))
+    text = words(point.sections["comparison"]["text"])
+    assert "not the uncertainty of the effect" in text and "noise-only 95% interval (4 paired replicates" in text
+    assert "noise-only 95% interval" in words(point.sections["summary"]["text"])
+
+
+def test_the_assumptions_name_the_parameters_the_posterior_draws_in_place_of_the_files(report):
+    page, path = report
+    text = words(page.sections["assumptions"]["text"])
+    drawn = sorted(posterior.load().model_values(casim.load_scenario(path).states))
+    assert f"every run takes {len(drawn)} parameters from its draw instead of the values above" in text
+    assert all(p in text for p in drawn)

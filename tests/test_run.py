@@ -23,7 +23,9 @@ CORE = ["scenario", "run", "replicate", "seed", "step", "date", "state", "russia
 
 def test_run_writes_parquet_table_and_manifest(tmp_path, capsys):
     out = tmp_path / "o"
-    assert main(["run", str(BASELINE), "--replicates", "3", "--seed", "5", "--out", str(out)]) == 0
+    assert (
+        main(["run", str(BASELINE), "--posterior", "none", "--replicates", "3", "--seed", "5", "--out", str(out)]) == 0
+    )
     printed = capsys.readouterr().out
     df = pd.read_parquet(out / "results.parquet")
     assert list(df.columns) == CORE
@@ -48,7 +50,23 @@ def test_run_writes_parquet_table_and_manifest(tmp_path, capsys):
 def test_run_csv_format_and_mesa_engine(tmp_path):
     out = tmp_path / "o"
     assert (
-        main(["run", str(BASELINE), "--replicates", "2", "--format", "csv", "--engine", "mesa", "--out", str(out)]) == 0
+        main(
+            [
+                "run",
+                str(BASELINE),
+                "--posterior",
+                "none",
+                "--replicates",
+                "2",
+                "--format",
+                "csv",
+                "--engine",
+                "mesa",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
     )
     df = pd.read_csv(out / "results.csv")
     assert list(df.columns) == CORE
@@ -56,7 +74,7 @@ def test_run_csv_format_and_mesa_engine(tmp_path):
 
 
 def test_hedging_column_is_normalised_entropy():
-    df = casim.run(load_scenario(BASELINE), replicates=2, seed=1)
+    df = casim.run(load_scenario(BASELINE), replicates=2, seed=1, posterior=None)
     shares = df[["russia", "west", "china"]].to_numpy()
     expected = -(shares * np.log(shares)).sum(1) / np.log(3)
     np.testing.assert_allclose(df["hedging"], expected, rtol=1e-12)
@@ -107,9 +125,12 @@ def test_shock_kinds_make_the_documented_timelines():
 
 def test_a_shock_moves_the_trajectory_only_from_its_date():
     raw = {"schema": 1, "name": "t", "model": {"noise": 0.0}}
-    calm = casim.run(scenario_from_dict(raw), replicates=1, seed=1)
+    calm = casim.run(scenario_from_dict(raw), replicates=1, seed=1, posterior=None)
     shocked = casim.run(
-        scenario_from_dict({**raw, "shocks": [{"at": "2025Q1", "set": {"west.sanctions": 1.0}}]}), replicates=1, seed=1
+        scenario_from_dict({**raw, "shocks": [{"at": "2025Q1", "set": {"west.sanctions": 1.0}}]}),
+        replicates=1,
+        seed=1,
+        posterior=None,
     )
     before = calm["date"].astype(str) < "2025Q1"
     np.testing.assert_array_equal(calm.loc[before, "russia"], shocked.loc[before, "russia"])
@@ -128,7 +149,7 @@ def test_a_power_added_in_yaml_gets_a_column(tmp_path):
         }
     )
     assert sc.powers == ("russia", "west", "china", "india")
-    df = casim.run(sc, replicates=2, seed=1)
+    df = casim.run(sc, replicates=2, seed=1, posterior=None)
     assert "india" in df.columns
     np.testing.assert_allclose(df[["russia", "west", "china", "india"]].sum(axis=1), 1.0, atol=1e-12)
 
@@ -168,9 +189,12 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
 
 def test_a_power_with_no_ties_does_not_dilute_the_others():
     raw = {"schema": 1, "name": "t", "model": {"noise": 0.0}}
-    plain = casim.run(scenario_from_dict(raw), replicates=1, seed=1)
+    plain = casim.run(scenario_from_dict(raw), replicates=1, seed=1, posterior=None)
     ghost = casim.run(
-        scenario_from_dict({**raw, "powers": {"ghost": {"exposure": {"KAZ": {"trade": 0.0}}}}}), replicates=1, seed=1
+        scenario_from_dict({**raw, "powers": {"ghost": {"exposure": {"KAZ": {"trade": 0.0}}}}}),
+        replicates=1,
+        seed=1,
+        posterior=None,
     )
     assert ghost["ghost"].max() < 1e-4
     for p in ("russia", "west", "china"):
@@ -247,6 +271,6 @@ def test_scenarios_do_not_share_list_parameters(tmp_path):
 def test_a_table_of_the_other_format_is_not_read_stale(tmp_path):
     out = tmp_path / "o"
     assert main(["run", str(BASELINE), "--replicates", "1", "--out", str(out)]) == 0
-    assert main(["run", str(BASELINE), "--replicates", "3", "--format", "csv", "--out", str(out)]) == 0
+    assert main(["run", str(BASELINE), "--replicates", "3", "--draws", "2", "--format", "csv", "--out", str(out)]) == 0
     assert not (out / "results.parquet").exists()
-    assert casim.read_results(out)["run"].nunique() == 3
+    assert casim.read_results(out)["run"].nunique() == 6

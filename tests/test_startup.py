@@ -6,8 +6,10 @@ The times themselves are printed by benchmarks/bench_startup.py.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,7 +76,7 @@ def test_import_casim_is_lazy_and_its_public_api_still_works():
     assert imported_after("import casim") == []
     for name in casim.__all__:
         assert name in dir(casim)
-        assert getattr(casim, name).__name__ == name
+        assert getattr(casim, name).__name__ == casim._EXPORTS[name].partition(":")[2] or name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = casim.nope  # type: ignore[attr-defined]
 
@@ -85,3 +87,20 @@ def test_the_command_lines_choices_are_those_of_the_modules_that_own_them():
 
     assert early.ENGINES == api.ENGINES
     assert early.EXECUTORS == executors.EXECUTORS
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "False"), ("1", "True")])
+def test_the_command_turns_numpys_huge_page_madvise_off_unless_told(given, expected):
+    """docs/performance.md: with the kernel compacting memory on madvised faults, large new tables cost more."""
+    code = (
+        "from casim.cli import main; from helpers import BASELINE; main(['check', str(BASELINE)]); "
+        "import numpy._core.multiarray as m; print(m._get_madvise_hugepage())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    tests = str(Path(__file__).parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (tests, env.get("PYTHONPATH")) if p)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == expected

@@ -76,7 +76,7 @@ def assert_identical(new: pd.DataFrame, old: pd.DataFrame) -> None:
     ids=["baseline", "multipolar", "batches", "mesa"],
 )
 def test_casim_run_returns_the_old_implementations_dataframe_bit_for_bit(scenario, replicates, engine):
-    new = casim.run(scenario, replicates=replicates, seed=7, engine=engine)
+    new = casim.run(scenario, replicates=replicates, seed=7, engine=engine, posterior=None)
     assert_identical(new, old_run(scenario, replicates, 7, engine))
 
 
@@ -96,7 +96,7 @@ def test_table_with_runs_replicates_and_extra_columns_equals_the_old_implementat
 
 
 def test_the_dataframe_shares_its_columns_without_copies():
-    df = casim.run(BASELINE, replicates=3, seed=1)
+    df = casim.run(BASELINE, replicates=3, seed=1, posterior=None)
     # one block per column: no consolidation copy of the float or int columns into 2-D blocks
     assert df._mgr.nblocks == len(df.columns)
 
@@ -106,7 +106,7 @@ def test_a_streamed_table_reads_back_as_casim_runs_dataframe(tmp_path, fmt):
     sc = load_scenario(SCENARIOS / "multipolar.yaml")
     replicates = 2048 + 5  # two row groups
     path, _, manifest = api.run_to(tmp_path, sc, replicates=replicates, seed=11, fmt=fmt)
-    df = casim.run(sc, replicates=replicates, seed=11)
+    df = casim.run(sc, replicates=replicates, seed=11, posterior=None)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -124,7 +124,7 @@ def test_a_streamed_table_reads_back_as_casim_runs_dataframe(tmp_path, fmt):
 def test_the_streamed_summary_equals_api_summary_of_the_whole_table(tmp_path):
     sc = load_scenario(SCENARIOS / "multipolar.yaml")
     _, summary, _ = api.run_to(tmp_path, sc, replicates=2048 + 7, seed=2)
-    expected = api.summary(casim.run(sc, replicates=2048 + 7, seed=2))
+    expected = api.summary(casim.run(sc, replicates=2048 + 7, seed=2, posterior=None))
     # sums accumulated per batch, not pandas' groupby mean: the same to rounding
     pd.testing.assert_frame_equal(summary, expected, check_exact=False, rtol=1e-12, atol=1e-15)
 
@@ -144,11 +144,13 @@ def test_the_parquet_file_dictionary_encodes_the_labels_only(tmp_path):
     assert schema.field(columns.RUN).type == "int64"  # a dictionary in the file, plain integers when read
 
 
-def test_casim_run_cli_streams_and_prints_the_summary(tmp_path, capsys):
+@pytest.mark.parametrize("posterior", [["--posterior", "none"], ["--draws", "3"]], ids=["point", "posterior"])
+def test_casim_run_cli_streams_and_prints_the_summary(tmp_path, capsys, posterior):
     out = tmp_path / "o"
-    assert main(["run", str(BASELINE), "--replicates", "4", "--seed", "9", "--out", str(out)]) == 0
+    assert main(["run", str(BASELINE), "--replicates", "4", "--seed", "9", *posterior, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    df = casim.run(BASELINE, replicates=4, seed=9)
+    over = {"posterior": None} if "none" in posterior else {"draws": 3}
+    df = casim.run(BASELINE, replicates=4, seed=9, **over)
     assert_identical(pd.read_parquet(out / "results.parquet"), df)
     assert api.summary(df).round(3).to_string() in printed
     assert json.loads((out / "manifest.json").read_text())["rows"] == len(df)
@@ -184,7 +186,8 @@ sys.exit(code)
 def peak_kib(tmp_path, replicates: int) -> int:
     """Peak RSS (KiB) of a `casim run` streaming a short horizon to Parquet, in a fresh process."""
     out = tmp_path / f"r{replicates}"
-    argv = ["run", str(BASELINE), "--replicates", str(replicates), "--set", "end=2023Q4", "--out", str(out)]
+    argv = ["run", str(BASELINE), "--posterior", "none", "--replicates", str(replicates), "--set", "end=2023Q4"]
+    argv += ["--out", str(out)]
     proc = subprocess.run([sys.executable, "-c", PEAK, *argv], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads((out / "manifest.json").read_text())["rows"]
@@ -211,7 +214,7 @@ def test_the_folded_hedging_index_equals_the_kernels_bit_for_bit(powers):
 def test_a_dataframe_written_whole_reads_back_the_same_with_dictionaries_for_labels_only(tmp_path):
     import pyarrow.parquet as pq
 
-    df = casim.run(BASELINE, replicates=2, seed=4)
+    df = casim.run(BASELINE, replicates=2, seed=4, posterior=None)
     path = results.write(df, dict(df.attrs["manifest"]), tmp_path / "r")
     assert_identical(pd.read_parquet(path), df)
     group = pq.ParquetFile(path).metadata.row_group(0)

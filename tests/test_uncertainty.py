@@ -93,7 +93,7 @@ def test_scenarios_run_over_other_draws_or_seeds_are_not_compared(post):
 def test_the_parameters_spread_at_the_horizon_is_wider_than_the_noise(post):
     """The point of posterior ensembles: at 2030Q4 the spread over draws x replicates exceeds the replicates' own."""
     drawn = uncertainty.run("baseline", post, draws=20, replicates=4, seed=5)
-    noise = casim.run("baseline", replicates=80, seed=5)
+    noise = casim.run("baseline", replicates=80, seed=5, posterior=None)
     sd = {}
     for name, df in (("posterior", drawn), ("noise", noise)):
         last = df[df["step"] == df["step"].max()]
@@ -110,7 +110,7 @@ def test_compare_prints_what_its_interval_is(tmp_path, capsys):
     assert {"interval", "includes_zero", "draws"} <= set(table.columns) and (table["draws"] == 3).all()
     results = pd.read_parquet(tmp_path / "a" / "results.parquet")
     assert results["draw"].nunique() == 3
-    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "b"), "--posterior", "none"]) == 0
     assert "noise only: 95% CI of the mean" in capsys.readouterr().out
     assert "--draws must be at least 1" in one_line_error(
         main([*argv, "--out", str(tmp_path / "c"), "--posterior", "shipped", "--draws", "0"]), capsys.readouterr().err
@@ -122,15 +122,31 @@ def test_compare_prints_what_its_interval_is(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_readme_quotes_the_posterior_effect_of_tighter_sanctions_on_kazakhstan(post):
-    """README's "What a comparison's interval is": regenerated with its command's settings (200 draws x 20)."""
+def test_docs_readme_and_every_scenario_description_quote_the_effects_the_shipped_posterior_gives(post):
+    """docs/effects.md, README's quoted effects and each shipped scenario's description (both copies), regenerated
+    with the settings docs/effects.md names: casim compare's defaults over the shipped posterior."""
+    import yaml
     from helpers import ROOT
 
-    df = compare.run_scenarios(["baseline", "sanctions_tighten"], replicates=20, posterior=post, draws=200)
-    row = compare.differences(df).query("state == 'KAZ' and outcome == 'russia'").iloc[0]
-    quoted = f"{row['difference']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]".replace("-", "−")
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    assert f"20230101), `sanctions_tighten` moves Kazakhstan's Russia share at 2030Q4 by {quoted}" in readme, quoted
+    from casim.analysis import headlines
+
+    files = [ROOT / "scenarios" / f"{name}.yaml" for name in headlines.SHIPPED]
+    df = compare.run_scenarios(files, posterior=post)
+    diff = compare.differences(df)
+    seed = int(df.attrs["manifest"]["comparison"]["seed"])
+    assert (diff["draws"] == len(post)).all() and (diff["replicates"] == uncertainty.REPLICATES_PER_DRAW).all()
+    doc = (ROOT / "docs" / "effects.md").read_text(encoding="utf-8")
+    assert doc == headlines.document(df, diff, seed, headlines.COMMAND), "run python3 scripts/posterior_effects.py"
+    said = headlines.sentences(df, diff, seed)
+    assert len(said) == len(headlines.SHIPPED)
+    for folder in (ROOT / "scenarios", ROOT / "src" / "casim" / "data" / "scenarios"):
+        for name in headlines.SHIPPED:
+            raw = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
+            assert said[raw["name"]] in " ".join(raw["description"].split()), (folder, name)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for name in ("sanctions-tighten", "western-engagement"):
+        effect = headlines.effects(diff, name, ["russia", "west", "china"]).split(";")[0]
+        assert f"`{name}`: {effect}" in readme, effect
 
 
 def test_casim_run_over_the_posterior_writes_a_draw_column_and_the_fan_says_what_its_band_is(tmp_path, capsys):
@@ -147,7 +163,7 @@ def test_casim_run_over_the_posterior_writes_a_draw_column_and_the_fan_says_what
     same = uncertainty.run("baseline", posterior.load(), draws=5, replicates=2)
     pd.testing.assert_frame_equal(df, same, check_categorical=False, check_dtype=False)
     fig = figures.trajectories_figure(df)
-    assert "5 posterior draws x 2 replicates; band: 90% of runs, parameters and noise" in fig.get_suptitle()
+    assert "5 posterior draws x 2 replicates; bands: 50% and 90% of runs, parameters and noise" in fig.get_suptitle()
 
 
 def test_a_set_of_a_parameter_the_posterior_draws_is_refused(tmp_path, capsys):
@@ -155,3 +171,94 @@ def test_a_set_of_a_parameter_the_posterior_draws_is_refused(tmp_path, capsys):
     err = one_line_error(main([*argv, "--set", "model.temperature=1.0"]), capsys.readouterr().err)
     assert "--set model.temperature: the posterior draws this parameter" in err
     assert main([*argv, "--set", "model.inertia=0.5"]) == 0  # not drawn: kept, at the value asked for
+
+
+def test_casim_run_runs_every_posterior_draw_by_default(tmp_path, capsys, post):
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--replicates", "1", "--seed", "3", "--out", str(out)]) == 0
+    assert f"{len(post)} run(s): {len(post)} posterior draw(s) x 1 replicate(s)" in capsys.readouterr().out
+    df = pd.read_parquet(out / "results.parquet")
+    assert sorted(df["draw"].unique()) == list(range(len(post))) and len(post) == 400
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["posterior"]["sha256"] == hashlib.sha256(Path(post.source).read_bytes()).hexdigest()
+    api_df = casim.run("baseline", replicates=1, seed=3)  # the Python API's default too
+    pd.testing.assert_frame_equal(df, api_df, check_categorical=False, check_dtype=False)
+
+
+def test_posterior_none_gives_the_point_value_table_of_casim_api_run(tmp_path, capsys):
+    out = tmp_path / "point"
+    assert main(["run", "baseline", "--posterior", "none", "--replicates", "3", "--seed", "5", "--out", str(out)]) == 0
+    assert "3 replicate(s)" in capsys.readouterr().out
+    df = pd.read_parquet(out / "results.parquet")
+    point = casim.run("baseline", replicates=3, seed=5, posterior=None)
+    assert "draw" not in df.columns and "draw" not in point.columns
+    pd.testing.assert_frame_equal(df, point, check_categorical=False)
+    from casim import api
+
+    pd.testing.assert_frame_equal(point, api.run("baseline", replicates=3, seed=5))
+    with pytest.raises(CasimError, match="draws= needs runs over posterior draws"):
+        casim.run("baseline", replicates=1, posterior="none", draws=3)
+    err = one_line_error(main(["run", "baseline", "--posterior", "none", "--draws", "3"]), capsys.readouterr().err)
+    assert "--draws needs runs over posterior draws" in err
+
+
+def test_replicates_per_draw_default_to_the_files_at_most_twenty():
+    sc = casim.load_scenario("baseline")
+    assert sc.replicates == 100 and uncertainty.per_draw(sc, None) == uncertainty.REPLICATES_PER_DRAW == 20
+    assert uncertainty.per_draw(sc.with_values(replicates=7), None) == 7
+    assert uncertainty.per_draw(sc, 50) == 50
+    df = casim.run(sc.with_values(replicates=2), draws=3, seed=1)
+    assert df["run"].nunique() == 6 and df["draw"].nunique() == 3
+
+
+def test_default_run_folders_name_what_ran_them(tmp_path, monkeypatch, capsys):
+    from casim import folders
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "baseline", "--draws", "2", "--replicates", "1"]) == 0
+    assert main(["run", "baseline", "--posterior", "none", "--replicates", "1"]) == 0
+    other = tmp_path / "fit"
+    other.mkdir()
+    (other / "draws.parquet").write_bytes(Path(posterior.load().source).read_bytes())
+    assert main(["run", "baseline", "--posterior", str(other), "--draws", "2", "--replicates", "1"]) == 0
+    sha = hashlib.sha256((other / "draws.parquet").read_bytes()).hexdigest()[:8]
+    written = sorted(p.name for p in (tmp_path / folders.RESULTS_ROOT).iterdir())
+    assert written == ["baseline", "baseline--point", f"baseline--posterior-{sha}"]
+    assert "draw" not in pd.read_parquet(tmp_path / "results" / "baseline--point" / "results.parquet").columns
+
+
+def test_casim_plot_band_noise_draws_the_spread_within_a_draw_and_only_where_it_applies(tmp_path, capsys):
+    from casim import figures
+
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--draws", "6", "--replicates", "3", "--seed", "2", "--out", str(out)]) == 0
+    df = pd.read_parquet(out / "results.parquet")
+    noise = figures.render_figure("trajectories", df, band="noise")
+    assert "bands: 50% and 90% of runs, noise only (spread within a draw)" in noise.get_suptitle()
+    both = figures.render_figure("trajectories", df)
+    assert "bands: 50% and 90% of runs, parameters and noise" in both.get_suptitle()
+    argv = ["plot", str(out), "--kind", "trajectories", "--band", "noise", "--out", str(tmp_path / "f")]
+    assert main(argv) == 0 and (tmp_path / "f.png").is_file()
+    bad = ["plot", str(out), "--kind", "ternary", "--band", "noise", "--out", str(tmp_path / "g")]
+    err = one_line_error(main(bad), capsys.readouterr().err)
+    assert "--band noise applies to the trajectories and compare figures, not ternary" in err
+
+
+def test_a_scenario_file_setting_or_shocking_a_drawn_parameter_is_refused_not_silently_replaced(tmp_path, capsys, post):
+    from helpers import ROOT
+
+    base = ROOT / "scenarios" / "baseline.yaml"
+    own = tmp_path / "own.yaml"
+    own.write_text(f"schema: 1\nname: own\nextends: {base}\nmodel: {{temperature: 2.5}}\n")
+    err = one_line_error(main(["run", str(own), "--draws", "2", "--out", str(tmp_path / "a")]), capsys.readouterr().err)
+    assert "model.temperature: the scenario sets this parameter to 2.5" in err and "--posterior none" in err
+    assert str(own) in err and not (tmp_path / "a").exists()
+    shocked = tmp_path / "shocked.yaml"
+    shocked.write_text(
+        f"schema: 1\nname: shocked\nextends: {base}\nshocks:\n  - at: 2025Q1\n    set: {{KAZ.stubbornness: 0.9}}\n"
+    )
+    err = one_line_error(main(["run", str(shocked), "--out", str(tmp_path / "b")]), capsys.readouterr().err)
+    assert "a shock changes KAZ.stubbornness, which the posterior draws" in err
+    assert main(["run", str(own), "--posterior", "none", "--replicates", "1", "--out", str(tmp_path / "c")]) == 0
+    for name in ("baseline", "sanctions_tighten", "hindcast_2021", "multipolar", "gulf_renewables"):
+        post.check_scenario(casim.load_scenario(name))  # the shipped scenarios set none: no error

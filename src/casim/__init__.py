@@ -13,15 +13,16 @@ from . import _lazy
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from .api import run, simulate, summary
+    from .api import simulate, summary
     from .errors import CasimError
     from .outputs import read_results
     from .scenario import Scenario, load_scenario, scenario_from_dict
     from .sweep import run_sweep
+    from .uncertainty import run_scenario as run
 
 # each public name and the module that defines it
 _EXPORTS = {
-    "run": "api",
+    "run": "uncertainty:run_scenario",  # over the shipped posterior's draws unless posterior=None
     "simulate": "api",
     "summary": "api",
     "CasimError": "errors",

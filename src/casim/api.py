@@ -12,7 +12,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from . import ensemble, results, tidy
+from . import columns, ensemble, results, tidy
 from .errors import CasimError, did_you_mean
 from .scenario import Scenario, check_bounds, load_scenario
 from .seeding import run_seeds
@@ -258,7 +258,8 @@ def run_to(
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean shares and hedging per state at the horizon (the last step)."""
+    """Mean shares and hedging per state at the horizon (the last step), over every run (and posterior draw)."""
     last = df[df["step"] == df["step"].max()]
-    cols = [c for c in df.columns if c not in ("scenario", "run", "replicate", "seed", "step", "date", "state")]
+    labels = ("scenario", "run", "replicate", "seed", "step", "date", "state", columns.DRAW)
+    cols = [c for c in df.columns if c not in labels]
     return last.groupby("state", observed=True, sort=False)[cols].mean()

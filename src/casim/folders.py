@@ -50,16 +50,17 @@ def slug(name: str) -> str:
     return s or "unnamed"
 
 
-def run_folder(name: str, overrides=(), posterior: bool = False) -> Path:
+def run_folder(name: str, overrides=(), variant: str | None = None) -> Path:
     """The default folder of a run: ``results/<slug>``, or ``results/<slug>--set-<hash>`` with ``--set`` overrides
     (the first 8 hex digits of the SHA-256 of the ``KEY=VALUE`` list), so an override never lands on the plain run;
-    ``--posterior`` after that for a run over posterior draws."""
+    ``--<variant>`` after that for a run other than over the shipped posterior (``point``: the parameters' point
+    values; ``posterior-<hash>``: another fit)."""
     overrides = list(overrides)
     folder = slug(name)
     if overrides:
         folder += "--set-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8]
-    if posterior:
-        folder += "--posterior"
+    if variant:
+        folder += "--" + variant
     return RESULTS_ROOT / folder
 
 

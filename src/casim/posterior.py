@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import measurement, sources
+from . import measurement, shipped, sources
 from .errors import CasimError
+from .scenario import Scenario, load_scenario
 
 MEASUREMENT = measurement.IDEAL_COEFFICIENTS + measurement.VOTE_COEFFICIENTS
 
@@ -39,6 +40,33 @@ class Posterior:
         """Per-draw values of the model parameters by dotted path (doctrine values written to each state)."""
         cols = [c for c in self.draws.columns if c not in MEASUREMENT and c != "log_prob"]
         return sources.expand_doctrines({c: self.draws[c].to_numpy() for c in cols}, states)
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """A one-line error where the draws would silently replace what the scenario asks for: a ``--set`` of a
+        parameter the posterior draws, a value of one in the scenario's files other than the shipped baseline's (the
+        calibration the posterior replaces), or a shock on one."""
+        drawn = self.model_values(scenario.states)
+        clash = [key for key, _ in scenario.overrides if key in drawn]
+        if clash:
+            raise CasimError(
+                f"--set {clash[0]}: the posterior draws this parameter; drop the --set, or run the point values "
+                "with --posterior none"
+            )
+        shocked = [sh.path for sh in scenario.shocks if sh.path in drawn]
+        if shocked:
+            raise CasimError(
+                f"a shock changes {shocked[0]}, which the posterior draws: run the scenario with --posterior none",
+                where=scenario.source,
+            )
+        base = load_scenario(shipped.scenario_file("baseline")).values
+        own = [k for k in drawn if k in base and scenario.values[k] != base[k]]
+        if own:
+            raise CasimError(
+                f"{own[0]}: the scenario sets this parameter to {scenario.values[own[0]]:g} (the shipped "
+                f"baseline: {base[own[0]]:g}), and the posterior draws it; run the scenario with --posterior none, "
+                "or drop the value",
+                where=scenario.source,
+            )
 
     def coefficients(self) -> dict[str, np.ndarray]:
         """Per-draw measurement coefficients (``b``, ``lam``, ``sigma`` and the vote model's)."""
@@ -71,6 +99,16 @@ class Posterior:
 def shipped_folder() -> Path:
     """The folder of the shipped posterior (package data)."""
     return Path(str(resources.files("casim").joinpath("data", "posterior")))
+
+
+def resolve(spec: Posterior | str | Path | None) -> Posterior | None:
+    """The posterior ``spec`` names: None for None or 'none' (the parameters' point values), the shipped fit for
+    'shipped', a :class:`Posterior` as it is, else the folder or draws file given (:func:`load`)."""
+    if spec is None or isinstance(spec, Posterior):
+        return spec
+    if str(spec) in ("none", ""):
+        return None
+    return load(None if str(spec) == "shipped" else str(spec))
 
 
 @lru_cache(maxsize=4)

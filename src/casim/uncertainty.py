@@ -2,14 +2,17 @@
 
 Run ``d * R + r`` is posterior draw ``d`` (its fitted model parameters, which
 replace the scenario's own values of them; the rest at their point values) with
-replicate seed ``r`` (a ``--set`` of a drawn parameter is refused); replicate ``r`` uses the same
-seed under every draw, and every scenario run with the same base seed and
-draws uses the same seeds and draws (common parameters and common random
-numbers). The draws are a subset of the posterior chosen reproducibly from the
-base seed (:meth:`casim.posterior.Posterior.rows`). The tidy table is a run's
-table (:mod:`casim.tidy`) with a ``draw`` column: the draw's row in the
-posterior's draws file. Its manifest records the posterior file, its SHA-256
-and the rows used.
+replicate seed ``r`` (a ``--set`` of a drawn parameter is refused). The
+replicates are per draw: the scenario's ``replicates``, at most
+:data:`REPLICATES_PER_DRAW`, unless given. Replicate ``r`` uses the same seed
+under every draw, and every scenario run with the same base seed and draws
+uses the same seeds and draws (common parameters and common random numbers).
+The draws are a subset of the posterior chosen reproducibly from the base
+seed (:meth:`casim.posterior.Posterior.rows`). The tidy table is a run's table
+(:mod:`casim.tidy`) with a ``draw`` column: the draw's row in the posterior's
+draws file. Its manifest records the posterior file, its SHA-256 and the rows
+used. :func:`run_scenario` is ``casim.run``: over the shipped posterior unless
+told otherwise.
 """
 
 from __future__ import annotations
@@ -23,9 +26,20 @@ import pandas as pd
 
 from . import api, columns, ensemble, results, tidy
 from .errors import CasimError
-from .posterior import Posterior
+from .posterior import Posterior, resolve
 from .scenario import Scenario, load_scenario
 from .seeding import run_seeds
+
+REPLICATES_PER_DRAW = 20
+"""The default replicates per draw: at most this many (fewer when the scenario file asks for fewer). Over
+posterior draws the spread between draws dominates the noise (docs/measurement.md), so more replicates per draw
+mostly add runs, not information."""
+
+
+def per_draw(scenario: Scenario, replicates: int | None) -> int:
+    """The replicates per posterior draw: ``replicates`` when given, else the scenario's capped at
+    :data:`REPLICATES_PER_DRAW`."""
+    return min(scenario.replicates, REPLICATES_PER_DRAW) if replicates is None else int(replicates)
 
 
 def _runs(
@@ -33,13 +47,8 @@ def _runs(
 ) -> tuple[Scenario, int, int, np.ndarray]:
     """The scenario (loaded if a path or name) resolved, its replicate count, base seed and posterior rows."""
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    drawn = set(posterior.model_values(loaded.states))
-    clash = [key for key, _ in loaded.overrides if key in drawn]
-    if clash:  # the draw's value would silently replace the one asked for
-        raise CasimError(
-            f"--set {clash[0]}: the posterior draws this parameter; drop the --set or run without --posterior"
-        )
-    n_rep, base = api.replicate_count(loaded, replicates, seed)
+    posterior.check_scenario(loaded)
+    n_rep, base = api.replicate_count(loaded, per_draw(loaded, replicates), seed)
     rows = posterior.rows(draws, base)
     return loaded.with_values(replicates=n_rep, seed=base), n_rep, base, rows
 
@@ -104,6 +113,31 @@ def run(
     return df
 
 
+def run_scenario(
+    scenario: Scenario | str | Path,
+    replicates: int | None = None,
+    seed: int | None = None,
+    engine: str = "ensemble",
+    progress=None,
+    *,
+    posterior: Posterior | str | Path | None = "shipped",
+    draws: int | None = None,
+) -> pd.DataFrame:
+    """Run a scenario; returns the tidy table (``df.attrs['manifest']`` holds provenance). This is ``casim.run``.
+
+    By default over the shipped posterior's draws x ``replicates`` per draw (:func:`run`; a ``draw`` column,
+    ``draws`` a subset chosen reproducibly from the seed); ``posterior`` may name another fit (a
+    :class:`~casim.posterior.Posterior`, or a folder or draws file). ``posterior=None`` (or 'none') runs the
+    parameters' point values: :func:`casim.api.run`, ``replicates`` runs, no ``draw`` column.
+    """
+    post = resolve(posterior)
+    if post is None:
+        if draws is not None:
+            raise CasimError("draws= needs runs over posterior draws: drop it, or give a posterior")
+        return api.run(scenario, replicates, seed, engine, progress)
+    return run(scenario, post, draws, replicates, seed, engine, progress)
+
+
 def run_to(
     folder: Path,
     scenario: Scenario | str | Path,
@@ -129,4 +163,4 @@ def run_to(
     return path, stream.horizon.frame(), manifest
 
 
-__all__ = ["run", "run_to"]
+__all__ = ["REPLICATES_PER_DRAW", "per_draw", "run", "run_scenario", "run_to"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from ..errors import CasimError
 from ..posterior import Posterior
 from ..results import CORE_COLUMNS
 from ..scenario import Scenario, load_scenario
-from .summary import check_choice, horizon, outcomes_of, powers_of, scenarios_of
+from .summary import check_choice, horizon, labels, outcomes_of, powers_of, scenarios_of
 
 
 def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -36,18 +37,40 @@ def combine(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
     names = [n for t in tables for n in scenarios_of(t)]
     if len(set(names)) != len(names):
         raise CasimError(f"scenario names must differ to be compared; got {', '.join(names)}")
+    scenario = pd.CategoricalDtype(names)
     parts = []
     for t in tables:
-        t = t.copy()
+        cols = {c: t[c] for c in t.columns}
         for p in powers:
-            if p not in t.columns:
-                t[p] = 0.0
-        t["scenario"] = t["scenario"].astype(str)
-        t["date"] = t["date"].astype(str)
-        parts.append(t[[*CORE_COLUMNS, *powers, "hedging", *[c for c in extra if c in t.columns]]])
-    out = pd.concat(parts, ignore_index=True)
-    out["scenario"] = pd.Categorical(out["scenario"], categories=names)
-    return out
+            if p not in cols:
+                cols[p] = pd.Series(0.0, index=t.index)
+        cols["scenario"] = pd.Series(_recode(t["scenario"], scenario), index=t.index)
+        cols["date"] = _as_text(t["date"])
+        parts.append(
+            pd.DataFrame({c: cols[c] for c in [*CORE_COLUMNS, *powers, "hedging", *extra] if c in cols}, copy=False)
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _recode(col: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical[Any]:
+    """A column of scenario names as a categorical of ``dtype`` (whose categories are all the names), from its
+    codes when it is categorical: as ``pd.Categorical(col.astype(str), dtype=dtype)``, without a string per row."""
+    got = labels(col)
+    if got is None:
+        return pd.Categorical(col.astype(str), dtype=dtype)
+    codes, names = got
+    where = dtype.categories.get_indexer(pd.Index(names, dtype=object))
+    return pd.Categorical.from_codes(where[codes] if codes.size else codes, dtype=dtype, validate=False)
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """``col.astype(str)``; of a categorical by taking its categories' texts by code (the same column, fast)."""
+    got = labels(col)
+    if got is None:
+        return col.astype(str)
+    codes, _ = got
+    texts = pd.Series(col.cat.categories).astype(str).array
+    return pd.Series(texts.take(codes.astype(np.intp)), index=col.index, name=col.name)
 
 
 def run_scenarios(
@@ -69,7 +92,8 @@ def run_scenarios(
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if not loaded:
         raise CasimError("name at least one scenario to compare")
-    replicates = loaded[0].replicates if replicates is None else replicates
+    if replicates is None:  # per draw over a posterior: the first file's, at most uncertainty.REPLICATES_PER_DRAW
+        replicates = loaded[0].replicates if posterior is None else uncertainty.per_draw(loaded[0], None)
     seed = loaded[0].seed if seed is None else seed
     if posterior is None:
         tables = [api.run(s, replicates=replicates, seed=seed, engine=engine, progress=progress) for s in loaded]
@@ -117,7 +141,7 @@ def differences(df: pd.DataFrame, baseline: str | None = None, conf: float | Non
     outcomes = outcomes_of(df)
     last = horizon(df)[["scenario", "state", "seed", "run", "date", *outcomes]].copy()
     for c in ("scenario", "state", "date"):
-        last[c] = last[c].astype(str)
+        last[c] = texts(last[c])
     base = last[last["scenario"] == baseline]
     bstats = base.groupby("state", sort=False)[outcomes].agg(["mean", "var", "count"])
     bdate = str(base["date"].iloc[0])
@@ -160,38 +184,37 @@ def posterior_differences(df: pd.DataFrame, baseline: str | None = None, conf: f
     if len(names) < 2:
         raise CasimError("need at least two scenarios to compare with a baseline")
     outcomes = outcomes_of(df)
-    keys = ["state", columns.DRAW, "seed"]
-    last = horizon(df)[["scenario", *keys, "date", *outcomes]].copy()
-    for c in ("scenario", "state", "date"):
-        last[c] = last[c].astype(str)
-    base = last[last["scenario"] == baseline]
+    last = horizon(df)
+    scenario, state = texts(last["scenario"]), texts(last["state"])
+    draw, seed = last[columns.DRAW].to_numpy(), last["seed"].to_numpy()
+    values = {o: last[o].to_numpy() for o in outcomes}
+    base = np.flatnonzero(scenario == baseline)
     lo_q, hi_q = 0.5 - conf / 2, 0.5 + conf / 2
     parts = []
     for name in names:
         if name == baseline:
             continue
-        other = last[last["scenario"] == name]
-        m = other.merge(base, on=keys, suffixes=("", "_b"), validate="one_to_one")
-        if len(m) != len(other) or len(m) != len(base):
+        other = np.flatnonzero(scenario == name)
+        mine, theirs = _pairs(other, base, [state, draw, seed])
+        if len(mine) != len(other) or len(mine) != len(base):
             raise CasimError(
                 f"{name} and {baseline} were not run over the same posterior draws and seeds: "
                 "compare them with the same --seed, --replicates and --draws"
             )
-        d = pd.DataFrame({o: m[o] - m[f"{o}_b"] for o in outcomes}).assign(state=m["state"], draw=m[columns.DRAW])
-        per_draw = d.groupby(["state", columns.DRAW], sort=False)[outcomes].mean()
-        n_draws = int(m[columns.DRAW].nunique())
-        n_rep = int(len(m) // (n_draws * m["state"].nunique()))
-        for state in pd.unique(d["state"]):
-            effects = per_draw.loc[state]
+        d = pd.DataFrame({o: values[o][mine] - values[o][theirs] for o in outcomes})
+        per_draw = d.groupby([state[mine], draw[mine]], sort=False).mean()
+        n_draws = len(pd.unique(draw[mine]))
+        n_rep = int(len(mine) // (n_draws * len(pd.unique(state[mine]))))
+        dates = (str(last["date"].iloc[other[0]]), str(last["date"].iloc[base[0]]))
+        for st in pd.unique(state[mine]):
+            effects = per_draw.loc[st]
+            in_base, in_other = base[state[base] == st], other[state[other] == st]
             for out in outcomes:
                 e = effects[out].to_numpy(float)
                 low, mid, high = np.quantile(e, [lo_q, 0.5, hi_q])
-                means = (
-                    float(base.loc[base["state"] == state, out].mean()),
-                    float(other.loc[other["state"] == state, out].mean()),
-                )
+                means = (float(np.mean(values[out][in_base])), float(np.mean(values[out][in_other])))
                 parts.append(  # no standard error: the interval is over draws, not of a mean
-                    _effect(name, baseline, state, out, (str(other["date"].iloc[0]), str(base["date"].iloc[0])), means)
+                    _effect(name, baseline, str(st), out, dates, means)
                     | _interval(float(mid), np.nan, float(low), float(high), n_rep, True, n_draws)
                     | {
                         "interval": f"posterior: median and {conf:.0%} interval over {n_draws} draws, paired over "
@@ -199,6 +222,30 @@ def posterior_differences(df: pd.DataFrame, baseline: str | None = None, conf: f
                     }
                 )
     return pd.DataFrame(parts)
+
+
+def texts(col: pd.Series) -> np.ndarray:
+    """A column's values as text (``str`` of each, an object array); of a categorical by its codes."""
+    got = labels(col)
+    if got is None:
+        return col.astype(str).to_numpy(dtype=object)
+    codes, names = got
+    return np.asarray(names, dtype=object)[codes]
+
+
+def _pairs(a: np.ndarray, b: np.ndarray, keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``a`` and of ``b`` (positions in ``keys``) with the same keys, one to one, in ``a``'s order: an
+    inner merge of ``a`` with ``b`` on the keys (a key twice on one side is pandas' MergeError, as in a merge).
+
+    Two scenarios run with the same seeds and draws have their rows in the same order: then the rows pair as they
+    stand, and no merge is needed."""
+    same = len(a) == len(b) and all((k[a] == k[b]).all() for k in keys)
+    left = pd.DataFrame({f"k{i}": k[a] for i, k in enumerate(keys)})
+    if same and not left.duplicated().any():
+        return a, b
+    right = pd.DataFrame({f"k{i}": k[b] for i, k in enumerate(keys)})
+    m = left.assign(_a=a).merge(right.assign(_b=b), on=list(left.columns), validate="one_to_one")
+    return m["_a"].to_numpy(), m["_b"].to_numpy()
 
 
 def _effect(name: str, baseline: str, state: str, outcome: str, dates: tuple, means: tuple) -> dict:

@@ -8,10 +8,11 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .. import columns
 from ..errors import CasimError
 from .summary import check_choice, dominant_partner, horizon, outcomes_of, states_of
 
-NOT_PARAMETERS = ("point", "dominant")
+NOT_PARAMETERS = ("point", "dominant", columns.DRAW)  # a sweep over posterior draws has a draw column
 
 
 def swept_parameters(df: pd.DataFrame, problem: Mapping | None = None) -> list[str]:

@@ -38,12 +38,12 @@ def posterior_from(name: str | None, draws: int | None, default: str):
     'shipped', else the folder or draws file given; ``--draws`` checked first."""
     if draws is not None and draws < 1:
         raise CasimError(f"--draws must be at least 1 (got {draws})")
-    name = default if name is None else name
-    if name in ("none", ""):
-        return None
     from .. import posterior
 
-    return posterior.load(None if name == "shipped" else name)
+    post = posterior.resolve(default if name is None else name)
+    if post is None and draws is not None:
+        raise CasimError("--draws needs runs over posterior draws: drop it, or drop --posterior none")
+    return post
 
 
 def add_posterior_args(p, default: str, what: str) -> None:

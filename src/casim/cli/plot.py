@@ -43,6 +43,13 @@ def register(sub) -> None:
         help="ternary: show only the part of the simplex around the data (one scale for every panel)",
     )
     p.add_argument(
+        "--band",
+        choices=("all", "noise"),
+        default="all",
+        help="trajectories, compare: the fan's bands hold 50%% and 90%% of the runs (all: parameters and noise over "
+        "posterior draws), or of the noise alone (noise: each run's spread around its own draw's mean)",
+    )
+    p.add_argument(
         "--out", metavar="FILE", help="figure path; .png and .svg are both written (default: RESULTS/figures/KIND)"
     )
     p.set_defaults(func=cmd_plot)
@@ -62,9 +69,10 @@ def register(sub) -> None:
     c.add_argument("--engine", choices=ENGINES, default="ensemble")
     add_posterior_args(
         c,
-        "none: the parameters' point values, whose interval is the noise only",
-        "run every scenario over the same posterior draws x replicates and give each effect's median and 90%% "
-        "interval over draws (parameters and noise)",
+        "shipped",
+        "every scenario runs over the same posterior draws x --replicates per draw (default: the first file's, at "
+        "most 20), and each effect is the median and 90%% interval over draws (parameters and noise); 'none': the "
+        "parameters' point values, whose interval is the noise only",
     )
     c.set_defaults(func=cmd_compare)
 
@@ -105,6 +113,7 @@ def cmd_plot(args) -> int:
         manifest=manifest,
         zoom=args.zoom,
         where=args.results,
+        band=args.band,
     )
     out = args.out or inputs.figure_path(args.results, kind)
     for f in figures.save(fig, out):
@@ -121,13 +130,15 @@ def cmd_compare(args) -> int:
     from ..analysis import compare as compare_
     from ..scenario import load_scenario
 
-    post = posterior_from(args.posterior, args.draws, "none")
+    post = posterior_from(args.posterior, args.draws, "shipped")
     loaded = [load_scenario(s) for s in args.scenarios]
     out = Path(args.out) if args.out else folders.RESULTS_ROOT / "compare"
     what = folders.describe_compare([s.name for s in loaded])
     per_scenario = args.replicates or loaded[0].replicates
     if post is not None:
-        per_scenario *= min(args.draws or len(post), len(post))
+        from ..uncertainty import per_draw
+
+        per_scenario = per_draw(loaded[0], args.replicates) * min(args.draws or len(post), len(post))
     n = len(loaded) * per_scenario
     # the folder is locked and checked before the runs, and replaced as a whole (no stale figures) after them
     with folders.replacing(out, "compare", what, args.overwrite) as new:

@@ -23,7 +23,12 @@ def register(sub) -> None:
     )
     r.add_argument("--out", default="report.html", metavar="FILE.html", help="the report (default: report.html)")
     r.add_argument("--baseline", metavar="FILE", help="the scenario to compare with (default: the shipped baseline)")
-    r.add_argument("--replicates", type=int, help="replicates per scenario (default: the first scenario's)")
+    r.add_argument(
+        "--replicates",
+        type=int,
+        help="replicates per posterior draw (default: the first scenario's, at most 20); with --posterior none, per "
+        "scenario (default: the first scenario's)",
+    )
     r.add_argument("--seed", type=int, help="base seed shared by every run (default: the first scenario's)")
     r.add_argument(
         "--resolutions",
@@ -31,7 +36,13 @@ def register(sub) -> None:
         help="UN texts to project the votes on (default: the shipped resolutions/unga_held_out.yaml); "
         "texts outside the scenarios' horizon are listed, not projected",
     )
-    r.add_argument("--draws", type=int, help="posterior draws behind the projected votes (default 20)")
+    r.add_argument("--draws", type=int, help="posterior draws behind the runs and the projected votes (default 20)")
+    r.add_argument(
+        "--posterior",
+        metavar="none|shipped|FILE",
+        help="what the scenarios run over: the shipped posterior's draws (default), another fit (a folder with "
+        "draws.parquet), or 'none': the parameters' point values, whose comparison interval is the noise only",
+    )
     r.add_argument(
         "--sweep",
         metavar="DIR",
@@ -47,7 +58,7 @@ def register(sub) -> None:
     r.set_defaults(func=cmd_report)
 
 
-OPTIONS = ("replicates", "seed", "draws", "sensitivity_replicates", "resolutions", "sweep", "baseline")
+OPTIONS = ("replicates", "seed", "draws", "posterior", "sensitivity_replicates", "resolutions", "sweep", "baseline")
 
 
 def cmd_report(args) -> int:

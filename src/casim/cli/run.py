@@ -43,8 +43,9 @@ def register(sub) -> None:
     )
     add_posterior_args(
         p,
-        "none: the parameters' point values",
-        "run the scenario over posterior draws x replicates (a draw column; default folder results/NAME--posterior)",
+        "shipped",
+        "the scenario runs over posterior draws x --replicates per draw (default: the file's, at most 20), with a "
+        "draw column; 'none': the parameters' point values, --replicates runs, default folder results/NAME--point",
     )
     p.set_defaults(func=cmd_run)
 
@@ -62,14 +63,16 @@ def cmd_run(args) -> int:
     from .. import api, folders
     from ..scenario import load_scenario, parse_set
 
-    post = posterior_from(args.posterior, args.draws, "none")
+    post = posterior_from(args.posterior, args.draws, "shipped")
     overrides = parse_set(args.set)
     scenario = load_scenario(args.scenario, overrides)
     sets = [f"{k}={v}" for k, v in overrides]
-    out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets, posterior=post is not None)
+    out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets, _variant(post))
     n = scenario.replicates if args.replicates is None else args.replicates
     if post is not None:
-        n *= min(args.draws or len(post), len(post))
+        from ..uncertainty import per_draw
+
+        n = per_draw(scenario, args.replicates) * min(args.draws or len(post), len(post))
     if args.verbose:
         from ..ensemble import describe_kernel
 
@@ -107,6 +110,18 @@ def cmd_run(args) -> int:
     print(summary.round(3).to_string())
     print(f"wrote {out / table.name} and {out / 'manifest.json'}")
     return 0
+
+
+def _variant(post) -> str | None:
+    """The default folder's suffix for a run over ``post``: none for the shipped posterior, 'point' without one,
+    'posterior-<first 8 hex digits of its SHA-256>' for another fit."""
+    from ..posterior import shipped_folder
+
+    if post is None:
+        return "point"
+    if Path(post.source).resolve() == (shipped_folder() / "draws.parquet").resolve():
+        return None
+    return "posterior-" + post.sha256()[:8]
 
 
 def cmd_check(args) -> int:

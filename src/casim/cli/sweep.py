@@ -1,4 +1,5 @@
-"""``casim sweep``: run a sweep file into a chunked store, with a progress bar and a closing summary."""
+"""``casim sweep``: run a sweep file into a chunked store, with a progress bar and a closing summary; and
+``casim robustness``: which design points of a sweep over posterior draws meet a threshold in most draws."""
 
 from __future__ import annotations
 
@@ -35,12 +36,28 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate the file and print the plan without running")
     p.set_defaults(func=cmd_sweep)
 
+    r = sub.add_parser(
+        "robustness",
+        help="which design points of a sweep over posterior draws meet a threshold in most draws (plausible worlds)",
+    )
+    r.add_argument("results", help="sweep store made with 'posterior:' in its sweep file")
+    r.add_argument("--state", required=True, metavar="ISO3", help="the state, e.g. KAZ")
+    r.add_argument("--outcome", required=True, help="a power's share (e.g. west) or hedging")
+    r.add_argument("--above", type=float, help="a draw meets the threshold when its outcome is above this")
+    r.add_argument("--below", type=float, help="... or below this (give one of --above and --below)")
+    r.add_argument(
+        "--share", type=float, default=0.9, help="a point is robust when this share of draws meets it (default 0.9)"
+    )
+    r.add_argument("--out", metavar="CSV", help="also write the table to this CSV file")
+    r.set_defaults(func=cmd_robustness)
+
 
 def _plan_line(info: dict) -> str:
     """The one-line plan printed by --dry-run and at the start of a sweep."""
+    draws = f"{info['draws']:,} posterior draw(s) x " if info.get("draws") is not None else ""
     line = (
-        f"{info['name']}: {info['method']} design, {info['points']:,} points x {info['replicates']:,} replicate(s) = "
-        f"{info['runs']:,} runs in {info['chunks']:,} chunk(s) of {info['chunk']:,}"
+        f"{info['name']}: {info['method']} design, {info['points']:,} points x {draws}{info['replicates']:,} "
+        f"replicate(s) = {info['runs']:,} runs in {info['chunks']:,} chunk(s) of {info['chunk']:,}"
     )
     if "pool" in info:
         line += f" on {info['pool']} ({info['engine']})"
@@ -49,7 +66,10 @@ def _plan_line(info: dict) -> str:
         if info.get("damaged"):
             line += f"; {info['damaged']} damaged chunk(s) (size or checksum differs from the record) run again"
         return line
-    return f"{line} ({info['engine']}) into {info['out']}; parameters: {', '.join(info['parameters'])}"
+    line = f"{line} ({info['engine']}) into {info['out']}; parameters: {', '.join(info['parameters'])}"
+    if info.get("posterior") is not None:
+        line += f"; drawn from the {info['posterior']} posterior"
+    return line
 
 
 def cmd_sweep(args) -> int:
@@ -119,3 +139,26 @@ def _close_bar(state: dict) -> None:
     cm = state.pop("bar", None)
     if cm is not None:
         cm.__exit__(None, None, None)
+
+
+def cmd_robustness(args) -> int:
+    existing(args.results)  # a missing folder is reported before the imports
+    import pandas as pd
+
+    from .. import results
+    from ..analysis import inputs
+    from ..analysis.robustness import robustness
+
+    df, _ = inputs.load_results(args.results)
+    table = robustness(df, args.state, args.outcome, above=args.above, below=args.below, share=args.share)
+    a = table.attrs
+    n_draws = int(table["draws"].max()) if len(table) else 0
+    print(
+        f"{int(table['robust'].sum())} of {len(table)} design points are robust: {a['criterion']} in at least "
+        f"{100 * a['share']:g}% of {n_draws} posterior draws (each draw's mean over its replicates)"
+    )
+    with pd.option_context("display.width", 200, "display.max_rows", 1000):
+        print(table.round(3).to_string(index=False))
+    if args.out:
+        print(f"wrote {results.write_csv(table, args.out)}")
+    return 0

@@ -1,7 +1,7 @@
 """Figures of results tables: each ``*_figure`` function returns a matplotlib Figure (notebooks and the CLI share them).
 
 One module per family: :mod:`.style` (colours, labels, saving, panel layouts),
-:mod:`.trajectories` (trajectories, ternary, stacked, compare),
+:mod:`.trajectories` (trajectories, compare), :mod:`.simplex` (ternary, stacked),
 :mod:`.differences` (differences from a baseline), :mod:`.sweeps` (sweep map
 and line, discovery), :mod:`.sensitivity` (Sobol, Morris, tornado) and
 :mod:`.votes` (votes, vote path, posterior). This package re-exports their
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from .differences import differences_figure
     from .sensitivity import sensitivity_figure, tornado_figure
+    from .simplex import stacked_figure, ternary_figure
     from .skill import skill_figure
     from .style import (
         FALLBACK_COLOURS,
@@ -55,12 +56,7 @@ if TYPE_CHECKING:
         sweep_line_figure,
         sweep_map_figure,
     )
-    from .trajectories import (
-        compare_figure,
-        stacked_figure,
-        ternary_figure,
-        trajectories_figure,
-    )
+    from .trajectories import compare_figure, trajectories_figure
     from .votes import POSTERIOR_BINS, identification_figure, posterior_figure, vote_path_figure, votes_figure
 
 # each public name and the module of this package that defines it
@@ -79,10 +75,8 @@ _EXPORTS: dict[str, str] = {
         ],
         "style",
     ),
-    **dict.fromkeys(
-        ["compare_figure", "stacked_figure", "ternary_figure", "trajectories_figure"],
-        "trajectories",
-    ),
+    **dict.fromkeys(["compare_figure", "trajectories_figure"], "trajectories"),
+    **dict.fromkeys(["stacked_figure", "ternary_figure"], "simplex"),
     "differences_figure": "differences",
     "skill_figure": "skill",
     **dict.fromkeys(["discovery_figure", "sweep_figure", "sweep_line_figure", "sweep_map_figure"], "sweeps"),
@@ -181,6 +175,7 @@ def render_figure(
     manifest: Mapping | None = None,
     zoom: bool = False,
     where: str | None = None,
+    band: str = "all",
 ) -> Figure:
     """The figure of one ``kind`` (:data:`FIGURE_KINDS`) for a results table and its ``manifest``.
 
@@ -189,17 +184,22 @@ def render_figure(
     manifest also gives the sweep's name for its titles and the scenario's
     shocks for trajectories. ``scenario`` picks one scenario of a table that
     holds several (``compare`` and ``differences``: the baseline, by default
-    the first). ``zoom`` zooms the ternary figure on the data.
+    the first). ``zoom`` zooms the ternary figure on the data. ``band`` is the fan's band of trajectories and
+    compare: ``all`` (the runs' spread: parameters and noise over posterior draws) or ``noise`` (the spread within
+    a draw).
     """
     from ..analysis import compare as _compare
     from ..analysis import discovery as _discovery
     from ..analysis import sensitivity as _sensitivity
     from ..analysis.summary import check_choice, one_scenario, outcomes_of, scenarios_of, states_of
+    from ..errors import CasimError
     from .sweeps import discovery_target
     from .trajectories import shocks_in
 
     manifest = manifest or {}
     check_fit(kind, df, manifest, where)
+    if band != "all" and kind not in ("trajectories", "compare"):
+        raise CasimError(f"--band {band} applies to the trajectories and compare figures, not {kind}")
     problem = manifest.get("problem") if problem is None else problem
     design = manifest.get("design") if design is None else design
     sweep = manifest.get("name") if manifest.get("kind") == "sweep" else None
@@ -207,7 +207,7 @@ def render_figure(
     states = None if state is None else [state]
     if FIGURE_KINDS[kind].fits == "comparison":
         if kind == "compare":
-            return draw(df, states, baseline=scenario)
+            return draw(df, states, baseline=scenario, band=band)
         diff = _compare.differences(df, baseline=scenario)
         if state is not None:
             diff = diff[diff["state"] == check_choice("state", state, states_of(df))]
@@ -223,7 +223,7 @@ def render_figure(
         )
     df = one_scenario(df, scenario)
     if kind == "trajectories":
-        return draw(df, states, shocks=shocks_in(manifest, scenarios_of(df)[0]))
+        return draw(df, states, shocks=shocks_in(manifest, scenarios_of(df)[0]), band=band)
     if kind == "ternary":
         return draw(df, states, zoom=zoom)
     if kind == "sweep":

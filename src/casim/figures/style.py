@@ -7,13 +7,17 @@ readers) in every figure, and other powers distinct ones within a table
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, cast
 
 from matplotlib import dates as mdates
+from matplotlib import rcParams
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from .. import sources
 from ..errors import CasimError
@@ -39,7 +43,10 @@ POSTERIOR_COLOURS: dict[str, str] = {"identified": "#332288", "not identified": 
 POWER_NAMES: dict[str, str] = {"russia": "Russia", "west": "West", "china": "China", "turkey": "Turkey", "iran": "Iran"}
 SHARE_UNIT = "share of alignment (fraction, 0-1)"
 HEDGING_UNIT = "hedging index (normalised entropy, 0-1)"
-BAND = 0.25  # opacity of the 5-95% bands
+BAND = 0.25  # opacity of a single 5-95% band (sweep lines)
+FAN = (0.18, 0.3)  # opacities of a fan chart's 90% band and of its 50% band drawn over it
+FAN_SWATCH = (0.45, 0.9)  # the legend's grey swatches of the two bands (grey looks fainter than a colour)
+SHARE_TICKS = (0.0, 0.5, 1.0)  # the share axis's ticks in small multiples
 _STATE_NAMES = sources.load().state_names
 
 
@@ -110,6 +117,21 @@ def state_title(state: str) -> str:
     return f"{name} ({state})" if name else state
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (a context, or a decorator): building or drawing a figure of many
+    panels allocates hundreds of thousands of small objects, and each burst starts a collection that walks every
+    object the process holds (pandas, matplotlib, scipy: seconds in all). Collection resumes after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@gc_paused()
 def save(fig: Figure, path: str | Path, dpi: int = 150) -> list[Path]:
     """Write ``fig`` as PNG and SVG (``path`` with either suffix, or none); returns the files written."""
     path = Path(path)
@@ -120,13 +142,45 @@ def save(fig: Figure, path: str | Path, dpi: int = 150) -> list[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         written = []
-        for ext in (".png", ".svg"):
-            target = path.with_name(path.name + ext)
-            fig.savefig(target, dpi=dpi, bbox_inches="tight")
-            written.append(target)
+        with _laid_out(fig) as bbox:  # a figure laid out by hand (fixed_layout) is saved whole, as it is
+            for ext in (".png", ".svg"):
+                target = path.with_name(path.name + ext)
+                fig.savefig(target, dpi=dpi, bbox_inches=bbox)
+                written.append(target)
     except OSError as e:
         raise CasimError(f"cannot write figure: {e.strerror or e}", where=str(path)) from None
     return written
+
+
+FIXED_LAYOUT = "_casim_fixed_layout"  # the attribute fixed_layout sets on a figure
+
+
+def fixed_layout(fig: Figure) -> None:
+    """Mark ``fig`` as laid out by hand to fit its size (margins in inches hold its titles, labels and legend):
+    :func:`save` writes it whole, without measuring every artist for a tight box (which, with dozens of panels,
+    costs as much as drawing it)."""
+    setattr(fig, FIXED_LAYOUT, True)
+
+
+@contextmanager
+def _laid_out(fig: Figure) -> Iterator[Bbox | None]:
+    """Lay ``fig`` out once and give the box (inches) around what it draws plus ``savefig.pad_inches``, the box
+    ``bbox_inches="tight"`` would crop to (None for a :func:`fixed_layout` figure: all of it); inside, the layout
+    engine is off, so saving it as PNG and as SVG does not lay it out (and measure it) again for each."""
+    if getattr(fig, FIXED_LAYOUT, False) and fig.get_layout_engine() is None:
+        yield None
+        return
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # the renderer draw_without_rendering used
+    bbox = fig.get_tightbbox(renderer).padded(rcParams["savefig.pad_inches"])
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        fig.set_layout_engine("none")
+    try:
+        yield bbox
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
 
 
 def panel_grid(
@@ -155,7 +209,11 @@ def framed_panels(width: float, height: float) -> tuple[Figure, SubFigure]:
     return fig, cast(SubFigure, fig.subfigures(1, 1))  # one row and column: one subfigure, not an array
 
 
-def power_legend(fig: Figure, powers: Sequence[str], pal: Mapping[str, str], extra: Sequence = ()) -> None:
-    """One legend below the panels: a swatch per power in its colour, then ``extra`` handles."""
+def power_legend(
+    fig: Figure, powers: Sequence[str], pal: Mapping[str, str], extra: Sequence = (), ncols: int | None = None
+) -> None:
+    """One legend below the panels: a swatch per power in its colour, then ``extra`` handles (in ``ncols``
+    columns, by default as many as there are handles, at most 6)."""
     handles = [Patch(facecolor=pal[p], label=power_name(p)) for p in powers] + list(extra)
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), frameon=False)
+    ncols = min(len(handles), 6) if ncols is None else ncols
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)

@@ -1,23 +1,22 @@
-"""Figures of alignment over time: each state's trajectories, its path across the simplex of three powers (or stacked
-shares), and scenarios compared."""
+"""Figures of alignment over time: each state's trajectories (median and bands), and scenarios compared."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import cast
 
-import mpltern  # noqa: F401  (registers the "ternary" projection)
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FixedFormatter, FixedLocator, FormatStrFormatter, NullFormatter, NullLocator
 
 from ..analysis.summary import (
     bands,
     check_choice,
-    horizon,
-    mean_path,
     one_scenario,
     powers_of,
     quarter_starts,
@@ -25,18 +24,21 @@ from ..analysis.summary import (
     states_of,
 )
 from .style import (
-    BAND,
+    FAN,
+    FAN_SWATCH,
+    SHARE_TICKS,
     SHARE_UNIT,
     date_axis,
+    fixed_layout,
+    gc_paused,
     palette,
     panel_grid,
     power_legend,
-    power_name,
     state_title,
 )
 
 
-def _states(df: pd.DataFrame, states: Sequence[str] | str | None) -> list[str]:
+def chosen_states(df: pd.DataFrame, states: Sequence[str] | str | None) -> list[str]:
     have = states_of(df)
     if states is None:
         return have
@@ -44,24 +46,62 @@ def _states(df: pd.DataFrame, states: Sequence[str] | str | None) -> list[str]:
     return [check_choice("state", s, have) for s in states]
 
 
-def _band_panel(ax, b: pd.DataFrame, powers: Sequence[str], state: str, scenario: str, pal: Mapping[str, str]) -> None:
-    """Median line and 5-95% band of each power for one state of one scenario."""
+def _band_rows(b: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, np.ndarray]]:
+    """The rows of a :func:`bands` table by (scenario, state, outcome), each column as an array in step order."""
+    cols = {c: b[c].to_numpy() for c in ("low", "high", "low50", "high50", "median")}
+    cols["date"] = b["date"].to_numpy(dtype=object)
+    step = b["step"].to_numpy()
+    out: dict[tuple[str, str, str], dict[str, np.ndarray]] = {}
+    for key, at in b.groupby(["scenario", "state", "outcome"], sort=False).indices.items():
+        rows = np.asarray(at)[np.argsort(step[at], kind="stable")]
+        out[cast(tuple[str, str, str], key)] = {c: v[rows] for c, v in cols.items()}
+    return out
+
+
+def _band_panel(
+    ax,
+    rows: Mapping[tuple[str, str, str], Mapping[str, np.ndarray]],
+    powers: Sequence[str],
+    state: str,
+    scenario: str,
+    pal: Mapping[str, str],
+    x: np.ndarray,
+) -> None:
+    """A fan for each power of one state of one scenario: its 90% band (lighter), its 50% band (darker, over it)
+    and its median line (``rows``: :func:`_band_rows`; ``x``: the dates of the scenario's steps)."""
     for p in powers:
-        r = b[b["outcome"] == p]
-        if r.empty:
+        r = rows.get((scenario, state, p))
+        if r is None:
             continue
-        x = quarter_starts(r["date"])
-        ax.fill_between(
-            x,
-            r["low"].to_numpy(),
-            r["high"].to_numpy(),
-            color=pal[p],
-            alpha=BAND,
-            linewidth=0,
-            gid=f"{scenario}:{state}:{p}:band",
-        )
-        ax.plot(x, r["median"].to_numpy(), color=pal[p], linewidth=1.8, label=p, gid=f"{scenario}:{state}:{p}:median")
+        gid = f"{scenario}:{state}:{p}"
+        ax.fill_between(x, r["low"], r["high"], color=pal[p], alpha=FAN[0], linewidth=0, gid=f"{gid}:band")
+        ax.fill_between(x, r["low50"], r["high50"], color=pal[p], alpha=FAN[1], linewidth=0, gid=f"{gid}:band50")
+        ax.plot(x, r["median"], color=pal[p], linewidth=1.8, label=p, gid=f"{gid}:median")
     ax.set_ylim(0, 1)
+
+
+BAND_KINDS = ("all", "noise")  # the band= of the fan charts: parameters and noise, or the noise alone
+
+
+def band_handles(band: str, draws: bool, short: bool = False) -> list[Patch]:
+    """The legend's swatches of the fan's two bands (``band``: "all" or "noise"; ``draws``: runs over posterior
+    draws); ``short``: "90% band" and "50% band", for a figure whose title says what they hold."""
+    of = "of the noise within a draw" if band == "noise" and draws else "of runs"
+    labels = (
+        ("90% band", "50% band")
+        if short
+        else (f"band: 90% {of} (5th-95th percentile)", f"band: 50% {of} (25th-75th percentile)")
+    )
+    return [Patch(facecolor="#BBBBBB", alpha=a, label=label) for a, label in zip(FAN_SWATCH, labels, strict=True)]
+
+
+def band_kind(band: str, draws: bool) -> str:
+    """What the fan's bands hold, for a figure's title: "parameters and noise" (runs over posterior draws), "noise
+    only (spread within a draw)", "noise only: parameters at their point values" (band="noise" of runs without
+    draws), or "" (the runs of one parameter set, band="all")."""
+    if band == "noise":
+        return "noise only (spread within a draw)" if draws else "noise only: parameters at their point values"
+    return "parameters and noise" if draws else ""
 
 
 def shocks_in(manifest: Mapping | None, scenario: str) -> list[Mapping]:
@@ -115,230 +155,190 @@ def _mark_shocks(ax, starts: Mapping[str, Sequence[str]], state: str) -> None:
         )
 
 
-def _dates(df: pd.DataFrame) -> np.ndarray:
+def quarter_dates(df: pd.DataFrame) -> np.ndarray:
     """The table's quarters in step order, as the first day of each (the x values of every panel)."""
     return quarter_starts(df.groupby("step", sort=True)["date"].first().astype(str))
 
 
-BAND_LABEL = "band: 90% of runs (5th-95th percentile)"
-
-
+@gc_paused()
 def trajectories_figure(
     df: pd.DataFrame,
     states: Sequence[str] | str | None = None,
     scenario: str | None = None,
     shocks: Sequence[Mapping] | None = None,
+    band: str = "all",
 ) -> Figure:
-    """Each state's share toward each power over time: median and 5-95% band across replicates, with a dotted line
-    where each shock starts.
+    """Each state's share toward each power over time: a fan chart of its median and its 50% and 90% bands across
+    runs, with a dotted line where each shock starts.
+
+    ``band``: "all" (the default), the bands of all runs: over posterior draws (a table with a ``draw``
+    column) the parameters' uncertainty and the noise; "noise", the bands of the noise alone: of runs over
+    draws the spread of each run around its own draw's mean, added to the median (:func:`casim.analysis.bands`
+    with ``noise``); of runs without draws the same as "all" (the parameters at their point values). The title
+    says which.
 
     ``shocks`` are the resolved scenario's (``manifest["scenario"]["shocks"]``:
     each with ``id`` and ``step``); by default those of the manifest in
     ``df.attrs`` (a table from :func:`casim.run`).
     """
+    band = check_choice("band", band, BAND_KINDS)
     df = one_scenario(df, scenario)
     name = scenarios_of(df)[0]
     powers = powers_of(df)
-    states = _states(df, states)
+    states = chosen_states(df, states)
     if shocks is None:
         shocks = shocks_in(df.attrs.get("manifest"), name)
     starts = shock_starts(df, shocks)
-    b = bands(df)
+    draws = "draw" in df.columns
+    rows = _band_rows(bands(df, noise=band == "noise"))
     n = df["run"].nunique()
     pal = palette(powers)
-    x = _dates(df)
+    x = quarter_dates(df)
     fig, axes = panel_grid(len(states), 3)
     for ax, s in zip(axes, states, strict=True):
-        _band_panel(ax, b[b["state"] == s], powers, s, name, pal)
+        _band_panel(ax, rows, powers, s, name, pal, x)
         _mark_shocks(ax, starts, s)
         date_axis(ax, x)
         ax.set_title(state_title(s))
         ax.set_xlabel("date (quarter)")
         ax.set_ylabel(SHARE_UNIT)
-    if "draw" in df.columns:  # runs over posterior draws: the band holds the parameters' uncertainty and the noise
+    kind = band_kind(band, draws)
+    if draws:  # runs over posterior draws: the band holds the parameters' uncertainty and the noise
         d = df["draw"].nunique()
-        runs = f"{n} runs, {d} posterior draws x {n // d} replicates; band: 90% of runs, parameters and noise"
+        runs = f"{n} runs, {d} posterior draws x {n // d} replicates; bands: 50% and 90% of runs, {kind}"
     else:
-        runs = f"{n} runs; band: 90% of runs"
+        runs = f"{n} runs; bands: 50% and 90% of runs" + (f", {kind}" if kind else "")
     fig.suptitle(f"{name}: alignment toward each power (line: median of {runs})")
-    extra: list = [Patch(facecolor="#BBBBBB", alpha=0.6, label=BAND_LABEL)]
+    extra: list = band_handles(band, draws)
     if starts:
         extra.append(Line2D([], [], color=SHOCK_COLOUR, linestyle=":", label="a shock starts (named at the top)"))
     power_legend(fig, powers, pal, extra)
     return fig
 
 
-def _zoomed_minimums(extents: Sequence[np.ndarray], margin: float = 0.15) -> tuple[float, list[np.ndarray]]:
-    """One side length for every panel and each panel's lower limits, so each panel's triangle holds its points.
-
-    ``extents`` are each panel's points (rows of three shares). The side is
-    the widest panel's data side plus ``margin`` of it (at least 0.02 more),
-    at most 1; each panel's triangle is centred on its points and kept inside
-    the simplex.
-    """
-    lows = [pts.min(axis=0) for pts in extents]
-    sides = [1.0 - float(lo.sum()) for lo in lows]
-    side = min(1.0, max(sides) * (1 + margin) + 0.02)
-    out = []
-    for lo, own in zip(lows, sides, strict=True):
-        mins = lo - (side - own) / 3
-        while (mins < 0).any():  # a corner past the simplex: move the triangle back in along the other axes
-            short = -mins[mins < 0].sum()
-            mins = np.where(mins < 0, 0.0, mins)
-            free = mins > 0
-            if not free.any():
-                break
-            mins = np.where(free, mins - short / free.sum(), mins)
-        out.append(mins)
-    return side, out
+def _modelled(df: pd.DataFrame, rows, names: Sequence[str], states: Sequence[str], powers: Sequence[str]) -> dict:
+    """Each scenario's powers to draw: those its manifest (a comparison's, in ``df.attrs``) lists, else those with
+    a share other than 0 somewhere (:func:`casim.analysis.compare.combine` gives a power a scenario does not model
+    share 0)."""
+    own = (df.attrs.get("manifest") or {}).get("scenarios") or {}
+    out = {}
+    for sc in names:
+        m = own.get(sc) if isinstance(own, Mapping) else None
+        listed = (
+            m["scenario"].get("powers") if isinstance(m, Mapping) and isinstance(m.get("scenario"), Mapping) else None
+        )
+        if isinstance(listed, list):
+            out[sc] = [p for p in powers if p in listed]
+        else:
+            out[sc] = [
+                p for p in powers if any(np.any(rows[(sc, s, p)]["high"] != 0) for s in states if (sc, s, p) in rows)
+            ]
+    return out
 
 
-def ternary_figure(
-    df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None, zoom: bool = False
+def span_ticks(quarters: np.ndarray, most: int = 5, clear: float = 0.0) -> tuple[list[float], list[str]]:
+    """Ticks for a date axis spanning ``quarters`` (their first days, sorted): the first day of each year in the
+    span (every k-th year, at most ``most``) labelled by the year, or for a span holding fewer than two of them the
+    quarters ("2023Q2"); as matplotlib date numbers and labels. None lies within ``clear`` (a fraction of the span)
+    of its end, where its label would reach into the next panel's."""
+    first, last = quarters[0], quarters[-1]
+    edge = mdates.date2num(last) - clear * (mdates.date2num(last) - mdates.date2num(first))
+    years = [np.datetime64(f"{y}-01-01") for y in range(int(str(first)[:4]), int(str(last)[:4]) + 1)]
+    at = [d for d in years if first <= d and mdates.date2num(d) <= edge]
+    if len(at) >= 2:
+        at = at[:: -(-len(at) // most)]
+        return [float(mdates.date2num(d)) for d in at], [str(d)[:4] for d in at]
+    at = [d for d in quarters if mdates.date2num(d) <= edge]
+    at = at[:: -(-len(at) // min(most, 3)) or 1]
+    return [float(mdates.date2num(d)) for d in at], [f"{str(d)[:4]}Q{(int(str(d)[5:7]) - 1) // 3 + 1}" for d in at]
+
+
+COMPARE_PANEL = (2.4, 1.75)  # inches of each small multiple of compare_figure
+COMPARE_GAP = 0.15  # inches between them
+TITLE_CHARS_PER_INCH = 9  # characters of a (12 point) title per inch of width: where it wraps
+LEGEND_COLUMN = 1.3  # inches a column of the legend takes at most (a power's name, or a short band label)
+
+
+@gc_paused()
+def compare_figure(
+    df: pd.DataFrame, states: Sequence[str] | str | None = None, baseline: str | None = None, band: str = "all"
 ) -> Figure:
-    """Each state's mean path across the simplex of three powers, start (hollow circle, drawn on top) and horizon
-    (star) marked, the replicate cloud at the horizon.
+    """Small multiples: one row per scenario, one column per state, a fan of each power (median, 50% and 90%
+    bands across runs); a power a scenario does not model is not drawn in its row.
 
-    With ``zoom`` every panel shows only the part of the simplex around its
-    state's path and cloud, all panels at one scale (the title gives it), so
-    a move of a few hundredths is visible; without, the whole simplex. With
-    more (or fewer) than three powers a simplex cannot be drawn, so this
-    returns :func:`stacked_figure` instead.
+    ``band``: "all" or "noise", as :func:`trajectories_figure` (the title says which).
     """
-    df = one_scenario(df, scenario)
-    powers = powers_of(df)
-    if len(powers) != 3:
-        return stacked_figure(df, states)
-    name = scenarios_of(df)[0]
-    pal = palette(powers)
-    states = _states(df, states)
-    last = horizon(df)
-    t, lc, r = powers  # top, left, right corners
-    # mpltern's automatic title and label placement is slow under a layout engine: place them by hand
-    fig, axes = panel_grid(len(states), 3, size=(4.2, 4.0), layout=None, projection="ternary")
-    height = fig.get_figheight()
-    fig.set_figheight(height + 0.5)  # room for the legend below the last row's bottom axis label
-    fig.subplots_adjust(
-        left=0.07, right=0.93, bottom=1.25 / (height + 0.5), top=1 - 0.9 / (height + 0.5), wspace=0.6, hspace=0.7
-    )
-    first = cast(int, df["step"].idxmin())  # a row label of the results table
-    start_date, end_date = str(df.loc[first, "date"]), str(last["date"].iloc[0])
-    paths = {s: mean_path(df, s) for s in states}
-    clouds = {s: last[last["state"].astype(str) == s] for s in states}
-    if zoom:
-        side, lows = _zoomed_minimums(
-            [np.vstack([paths[s][powers].to_numpy(), clouds[s][powers].to_numpy()]) for s in states]
-        )
-    for k, (ax, s) in enumerate(zip(axes, states, strict=True)):
-        cloud, path = clouds[s], paths[s]
-        ax.scatter(cloud[t], cloud[lc], cloud[r], s=7, color="#777777", alpha=0.6, linewidths=0, gid=f"{s}:cloud")
-        ax.plot(path[t], path[lc], path[r], color="black", linewidth=1.5, gid=f"{s}:path")
-        ax.scatter(
-            path[t].iloc[-1:],
-            path[lc].iloc[-1:],
-            path[r].iloc[-1:],
-            marker="*",
-            s=120,
-            color="black",
-            zorder=3,
-            gid=f"{s}:horizon",
-        )
-        # the start over the star: a hollow ring with a white centre, visible even where the path barely moves
-        ax.scatter(
-            path[t].iloc[:1],
-            path[lc].iloc[:1],
-            path[r].iloc[:1],
-            marker="o",
-            s=45,
-            facecolor="white",
-            edgecolor="black",
-            linewidths=1.4,
-            zorder=4,
-            gid=f"{s}:start",
-        )
-        if zoom:
-            ax.set_ternary_min(*lows[k])
-        for axis, p, set_label in (
-            (ax.taxis, t, ax.set_tlabel),
-            (ax.laxis, lc, ax.set_llabel),
-            (ax.raxis, r, ax.set_rlabel),
-        ):
-            set_label(f"{power_name(p)} share", color=pal[p])
-            axis.set_label_position("tick1")  # along its ticks, clear of the tick labels at the corners
-            axis.set_tick_params(colors=pal[p])
-        ax.set_title(state_title(s), y=1.12, fontweight="bold")
-    scale = f"; zoomed: each panel spans {side:.2f} of each share" if zoom else ""
-    fig.suptitle(f"{name}: path of the mean alignment, {start_date} to {end_date} (shares, fraction 0-1{scale})")
-    fig.legend(
-        handles=[
-            Line2D([], [], color="black", marker="o", markerfacecolor="white", label=f"start {start_date}"),
-            Line2D([], [], color="black", marker="*", markersize=10, linestyle="", label=f"mean at {end_date}"),
-            Line2D([], [], color="#999999", marker=".", linestyle="", label=f"each run at {end_date}"),
-        ],
-        loc="lower center",
-        bbox_to_anchor=(0.5, 0.1 / fig.get_figheight()),
-        ncols=3,
-        frameon=False,
-    )
-    return fig
-
-
-def stacked_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, scenario: str | None = None) -> Figure:
-    """Each state's mean shares toward every power over time, stacked to 1 (for any number of powers)."""
-    df = one_scenario(df, scenario)
-    name = scenarios_of(df)[0]
-    powers = powers_of(df)
-    states = _states(df, states)
-    pal = palette(powers)
-    fig, axes = panel_grid(len(states), 3)
-    x = _dates(df)
-    for ax, s in zip(axes, states, strict=True):
-        path = mean_path(df, s)
-        ax.stackplot(
-            x,
-            *[path[p].to_numpy() for p in powers],
-            colors=[pal[p] for p in powers],
-            labels=powers,
-            gid=f"{s}:stack",
-        )
-        ax.set_ylim(0, 1)
-        date_axis(ax, x)
-        ax.set_title(state_title(s))
-        ax.set_xlabel("date (quarter)")
-        ax.set_ylabel(f"mean {SHARE_UNIT}")
-    fig.suptitle(f"{name}: mean alignment toward each of {len(powers)} powers (stacked)")
-    power_legend(fig, powers, pal)
-    return fig
-
-
-def compare_figure(df: pd.DataFrame, states: Sequence[str] | str | None = None, baseline: str | None = None) -> Figure:
-    """Small multiples: one row per scenario, one column per state, median and 5-95% band of each power."""
+    band = check_choice("band", band, BAND_KINDS)
     names = scenarios_of(df)
     baseline = names[0] if baseline is None else check_choice("baseline scenario", baseline, names)
     order = [baseline, *[n for n in names if n != baseline]]
     powers = powers_of(df)
-    states = _states(df, states)
+    states = chosen_states(df, states)
     pal = palette(powers)
-    b = bands(df)
-    fig = Figure(figsize=(2.6 * len(states), 2.0 * len(order) + 1.0), layout="constrained")
-    # shared limits set by hand: sharex/sharey over dozens of axes makes every update quadratic
-    axes = fig.subplots(len(order), len(states), squeeze=False)
-    span = quarter_starts([b["date"].min(), b["date"].max()])
+    draws = "draw" in df.columns
+    rows = _band_rows(bands(df, noise=band == "noise"))
+    modelled = _modelled(df, rows, order, states, powers)
+    first = {sc: r["date"] for (sc, _, _), r in reversed(list(rows.items()))}  # each scenario's quarters
+    xs = {sc: quarter_starts(d) for sc, d in first.items()}
+    span = (min(x[0] for x in xs.values()), max(x[-1] for x in xs.values()))
+    kind = band_kind(band, draws)
+    # a fixed layout, in inches: constrained layout's passes over dozens of axes take seconds; the title wraps and
+    # the legend takes as many columns as fit the width, and the margins make room for them
+    (pw, ph), gap = COMPARE_PANEL, COMPARE_GAP
+    left, right = 0.85, 0.25
+    width = left + len(states) * pw + (len(states) - 1) * gap + right
+    chars = max(30, int(TITLE_CHARS_PER_INCH * (width - 0.3)))
+    lines = [
+        *textwrap.wrap(
+            f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'}", chars, break_on_hyphens=False
+        ),
+        *textwrap.wrap(
+            f"(line: median; bands: 50% and 90% of runs{', ' + kind if kind else ''}; "
+            "a power a scenario does not model is not drawn)",
+            chars,
+            break_on_hyphens=False,
+        ),
+    ]
+    handles = band_handles(band, draws, short=True)
+    ncols = max(1, min(len(powers) + len(handles), 6, int((width - 0.3) / LEGEND_COLUMN)))
+    legend_rows = -(-(len(powers) + len(handles)) // ncols)
+    top = 0.25 + 0.21 * len(lines) + 0.3
+    bottom = 0.7 + 0.24 * legend_rows
+    height = top + len(order) * ph + (len(order) - 1) * gap + bottom
+    fig = Figure(figsize=(width, height))
+    grid = {
+        "left": left / width,
+        "right": 1 - right / width,
+        "top": 1 - top / height,
+        "bottom": bottom / height,
+        "wspace": gap / pw,
+        "hspace": gap / ph,
+    }
+    # shared limits and ticks set by hand: sharex/sharey over dozens of axes makes every update quadratic
+    axes = fig.subplots(len(order), len(states), squeeze=False, gridspec_kw=grid)
+    quarters = np.unique(np.concatenate(list(xs.values())))
+    ticks, texts = span_ticks(quarters, clear=0.2 / pw)  # a label's half width off the right edge
     for i, sc in enumerate(order):
         for j, s in enumerate(states):
             ax = axes[i][j]
-            _band_panel(ax, b[(b["scenario"] == sc) & (b["state"] == s)], powers, s, sc, pal)
+            _band_panel(ax, rows, modelled[sc], s, sc, pal, xs[sc])
             ax.set_xlim(span[0], span[1])
-            ax.tick_params(axis="x", labelrotation=45, labelbottom=i == len(order) - 1)
+            bottom_row = i == len(order) - 1
+            # fixed ticks: no locator to run for each of dozens of panels
+            ax.xaxis.set_major_locator(FixedLocator(ticks))
+            ax.xaxis.set_major_formatter(FixedFormatter(texts) if bottom_row else NullFormatter())
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_locator(FixedLocator(SHARE_TICKS))
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g") if j == 0 else NullFormatter())
+            ax.tick_params(axis="x", labelbottom=bottom_row)
             ax.tick_params(axis="y", labelleft=j == 0)
             if i == 0:
                 ax.set_title(state_title(s))
             if j == 0:
                 ax.set_ylabel(f"{sc}\nshare (0-1)")
-            if i == len(order) - 1:
+            if bottom_row:
                 ax.set_xlabel("date (quarter)")
-    fig.suptitle(
-        f"Scenarios compared with {baseline}: {', '.join(order[1:]) or '(none)'} (line: median; band: 90% of runs)"
-    )
-    power_legend(fig, powers, pal, [Patch(facecolor="#BBBBBB", alpha=0.6, label=BAND_LABEL)])
+    fig.suptitle("\n".join(lines), y=1 - 0.12 / height, va="top")
+    power_legend(fig, powers, pal, handles, ncols=ncols)
+    fixed_layout(fig)
     return fig

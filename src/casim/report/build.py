@@ -12,10 +12,7 @@ them in order and reports each stage to ``progress``.
 
 from __future__ import annotations
 
-import hashlib
-import shlex
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -24,14 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .. import posterior as posterior_
-from .. import projection, shipped, votes
-from .._version import __version__
+from .. import projection, shipped, uncertainty, votes
 from ..analysis import compare, inputs, sensitivity
 from ..analysis.summary import bands, horizon, powers_of, scenarios_of
 from ..errors import CasimError
 from ..quarters import in_horizon
 from ..scenario import Scenario, load_scenario
-from ..sweep.jobs import payload, payload_key
 from ..votes.resolutions import Resolution
 from .assumptions import (
     Change,
@@ -40,6 +35,7 @@ from .assumptions import (
     shock_rows,
     uncertain_ranges,
 )
+from .provenance import parameters_hash, record
 
 DRAWS = 20  # posterior draws behind the projected votes (chosen reproducibly from the seed)
 SENSITIVITY_REPLICATES = 20  # replicates per level of the one-at-a-time runs
@@ -53,6 +49,7 @@ class Settings:
     replicates: int | None = None  # None: the first scenario's
     seed: int | None = None  # None: the first scenario's
     draws: int = DRAWS
+    posterior: str | None = "shipped"  # 'shipped', 'none' (the point values) or a posterior folder or draws file
     sensitivity_replicates: int = SENSITIVITY_REPLICATES
     resolutions: str | Path | None = None  # None: the shipped held-out texts
     sweep: str | Path | None = None
@@ -114,25 +111,17 @@ class Report:
     outside: tuple[Resolution, ...]  # texts before the start or after the end: not projected
     resolutions_file: str
     settings: Settings
-    replicates: int
+    replicates: int  # per scenario, or per posterior draw when ``draws``
     seed: int
     provenance: dict = field(default_factory=dict)
+    draws: int = 0  # posterior draws every scenario ran over (0: the parameters' point values)
+    drawn: tuple[str, ...] = ()  # the parameters those draws set, in place of the scenarios' values
     sweep_drivers: Drivers | None = None
-
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _progress(progress: Callable[[str], None] | None, text: str) -> None:
     if progress is not None:
         progress(text)
-
-
-def parameters_hash(scenario: Scenario) -> str:
-    """SHA-256 of what a scenario's runs depend on: horizon, powers, every resolved parameter and the shocks."""
-    p = payload(scenario)
-    return payload_key({k: p[k] for k in ("start", "end", "powers", "values", "shocks")})
 
 
 def load_inputs(
@@ -260,54 +249,6 @@ def sweep_drivers(store: str | Path) -> Drivers:
     )
 
 
-def provenance(report: Report, command: Sequence[str] | None) -> dict:
-    """Enough to reproduce the report: versions, seeds, the files read and their hashes, the resolved parameters'."""
-    m = report.table.attrs.get("manifest", {})
-    scen = m.get("scenarios", {})
-    any_run: Mapping = next(iter(scen.values()), {})
-
-    def about(sc: Scenario) -> dict:
-        run = scen.get(sc.name, {})
-        return {
-            "files_sha256": dict(run.get("scenario_files_sha256", dict(sc.sources))),
-            "parameters_sha256": parameters_hash(sc),
-            "created": run.get("created", ""),
-        }
-
-    out: dict = {
-        "casim_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": shlex.join(command) if command is not None else "casim.report.build (from Python)",
-        "seed": report.seed,
-        "replicates": report.replicates,
-        "seeds": m.get("seeds", ""),
-        "engine": report.settings.engine,
-        "scenarios": {sc.name: about(sc) for sc in [report.baseline, *(p.scenario for p in report.parts)]},
-        "resolutions": {report.resolutions_file: sha256_file(report.resolutions_file)},
-        "versions": dict(any_run.get("versions", {})),
-    }
-    if report.resolutions:
-        post = posterior_.load()
-        out["posterior"] = {
-            "file": post.source,
-            "sha256": sha256_file(post.source),
-            "draws": min(report.settings.draws, len(post)),
-            "of": len(post),
-            "chosen with seed": report.seed,
-        }
-    if report.sweep_drivers is not None:
-        store = Path(report.sweep_drivers.store)
-        man = store / "manifest.json" if store.is_dir() else store.parent / "manifest.json"
-        out["sweep"] = {str(store): sha256_file(man) if man.is_file() else ""}
-    else:
-        out["sensitivity"] = {
-            "design": "one at a time: each uncertain parameter alone at its low and high value",
-            "replicates per level": report.settings.sensitivity_replicates,
-            "seed": report.seed,
-        }
-    return out
-
-
 def build(
     paths: Sequence[str | Path],
     settings: Settings | None = None,
@@ -324,13 +265,25 @@ def build(
         f"read {len(scenarios)} scenario(s), the baseline ({baseline.name}) and {len(texts)} UN text(s)"
         + ("" if sweep is None else f"; the {sweep.method} indices of sweep store {settings.sweep}"),
     )
-    replicates = scenarios[0].replicates if settings.replicates is None else settings.replicates
+    post = posterior_.resolve(settings.posterior)
+    if post is None:
+        replicates = scenarios[0].replicates if settings.replicates is None else settings.replicates
+        draws, each = 0, f"{replicates} replicates each"
+    else:  # every scenario over the same posterior draws x replicates per draw (as casim compare)
+        replicates = uncertainty.per_draw(scenarios[0], settings.replicates)
+        draws = min(settings.draws, len(post))
+        each = f"{draws} posterior draws x {replicates} replicates each"
     seed = scenarios[0].seed if settings.seed is None else settings.seed
     others = [s for s in scenarios if s.name != baseline.name]
-    _progress(
-        progress, f"running {', '.join(s.name for s in [baseline, *others])}: {replicates} replicates each, seed {seed}"
+    _progress(progress, f"running {', '.join(s.name for s in [baseline, *others])}: {each}, seed {seed}")
+    table = compare.run_scenarios(
+        [baseline, *others],
+        replicates=replicates,
+        seed=seed,
+        engine=settings.engine,
+        posterior=post,
+        draws=draws if post is not None else None,
     )
-    table = compare.run_scenarios([baseline, *others], replicates=replicates, seed=seed, engine=settings.engine)
     diff = compare.differences(table) if others else None
     powers = powers_of(table)
     inside = tuple(r for r in texts if any(in_horizon(s, r.quarter) for s in scenarios))
@@ -386,6 +339,8 @@ def build(
         replicates,
         seed,
         sweep_drivers=sweep,
+        draws=draws,
+        drawn=() if post is None else tuple(sorted(post.model_values(baseline.states))),
     )
-    report.provenance = provenance(report, command)
+    report.provenance = record(report, command)
     return report

@@ -11,6 +11,8 @@ import html
 import io
 from collections.abc import Iterable, Sequence
 
+import pandas as pd
+
 from .. import sources
 
 STATE_NAMES = sources.load().state_names
@@ -86,3 +88,22 @@ def value(v: object) -> str:
     if isinstance(v, tuple | list):
         return ", ".join(str(x) for x in v) or "(none)"
     return str(v)
+
+
+def state_rows(long: pd.DataFrame, outcomes, columns: tuple[str, str, str], sign: bool = False) -> list[list[str]]:
+    """One row per state of a long table (state, outcome, ...): each outcome's value and [low, high], with ``*``
+    after an interval that includes zero where the table says so (``includes_zero``)."""
+    value, low, high = columns
+    rows = []
+    for s in pd.unique(long["state"]):
+        cells = [f'<th scope="row">{e(state(s))}</th>']
+        for o in outcomes:
+            r = long[(long["state"] == s) & (long["outcome"] == o)].iloc[0]
+            cells.append(
+                f'<td class="num" data-outcome="{e(o)}"><span class="mean">{num(r[value], sign=sign)}</span> '
+                f'<span class="ci">[{num(r[low], sign=sign)}, {num(r[high], sign=sign)}]</span>'
+                + ('<span class="zero">*</span>' if bool(r.get("includes_zero", False)) else "")
+                + "</td>"
+            )
+        rows.append(cells)
+    return rows

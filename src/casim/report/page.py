@@ -58,7 +58,8 @@ def draw(report: Report) -> dict[str, str]:
         put(
             f"trajectories:{name}",
             f.trajectories_figure(report.table, scenario=name),
-            f"{name}: each state's share toward each power over time (median and 5-95% band across replicates).",
+            f"{name}: each state's share toward each power over time (median; 50% and 90% bands across the runs"
+            + (": parameters and noise)." if report.draws else ", the noise only: parameters at their point values)."),
         )
         if p.votes is not None:
             put(
@@ -74,11 +75,14 @@ def draw(report: Report) -> dict[str, str]:
                 "and high value (line: the scenario as given).",
             )
     if report.differences is not None:
-        put("compare", f.compare_figure(report.table), "Each scenario beside the baseline (median, 5-95% band).")
+        put("compare", f.compare_figure(report.table), "Each scenario beside the baseline (median; 50% and 90% bands).")
         put(
             "differences",
             f.differences_figure(report.differences),
-            "Difference from the baseline at the horizon: mean and 95% interval of the paired differences "
+            "Difference from the baseline at the horizon: median and 90% interval over posterior draws of the paired "
+            "differences (parameters and noise)."
+            if report.draws
+            else "Difference from the baseline at the horizon: mean and 95% interval of the paired differences "
             "(the noise only; parameters at their point values).",
         )
     if report.sweep_drivers is not None:

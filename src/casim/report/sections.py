@@ -14,7 +14,7 @@ from ..votes import OUTCOMES
 from .assumptions import parameter_source
 from .build import TOP as TOP_ROWS
 from .build import Drivers, Part, Report
-from .markup import code, e, num, source_cell, state, table, value
+from .markup import code, e, num, source_cell, state, state_rows, table, value
 
 SECTIONS = {
     "summary": "Summary",
@@ -38,12 +38,20 @@ def summary(report: Report) -> str:
                 f"{len(p.shocks)} shock(s) and {len(p.changes)} parameter(s) set apart from the calibration data.</li>"
             )
         else:
+            span = f"{num(h['ci_low'], sign=True)} to {num(h['ci_high'], sign=True)}"
+            if report.draws:
+                what = (
+                    f"median over {int(h['draws'])} posterior draws; 90% interval over draws {span}, parameters and "
+                    f"noise{', which includes zero' if h['includes_zero'] else ''}; paired over {int(h['draws'])} "
+                    f"draws x {int(h['replicates'])} replicates"
+                )
+            else:
+                what = f"noise-only 95% interval {span}; {int(h['replicates'])} paired replicates"
             items.append(
                 f"<li><strong>{e(sc.name)}</strong>: by {e(h['date'])} the largest change from "
                 f"{e(report.baseline.name)} is "
                 f"{e(state(h['state']))}'s {e(h['outcome'])} share, {num(h['difference'], sign=True)} "
-                f"(noise-only 95% interval {num(h['ci_low'], sign=True)} to {num(h['ci_high'], sign=True)}; from "
-                f"{num(h['baseline_mean'])} to {num(h['scenario_mean'])}, {int(h['replicates'])} paired replicates)."
+                f"({what}; mean from {num(h['baseline_mean'])} to {num(h['scenario_mean'])})."
                 "</li>"
             )
         if p.votes is not None and p.baseline_votes is not None:
@@ -60,10 +68,17 @@ def summary(report: Report) -> str:
     if report.sweep_drivers is not None and len(report.sweep_drivers.table):
         items.append(f"<li>{drivers_sentence(report.sweep_drivers)}</li>")
     lede = (
-        f"{len(report.parts)} scenario(s) run with {report.replicates} replicates each on common seeds "
+        f"{len(report.parts)} scenario(s) run with {runs(report)} each on common seeds "
         f"(base seed {report.seed}), compared with {e(report.baseline.name)}."
     )
     return f'<p>{lede}</p><ul class="findings">{"".join(items)}</ul>'
+
+
+def runs(report: Report) -> str:
+    """What every scenario ran: "N posterior draws x M replicates" (parameters and noise) or "M replicates"."""
+    if report.draws:
+        return f"{report.draws} posterior draws x {report.replicates} replicates"
+    return f"{report.replicates} replicates (the parameters at their point values)"
 
 
 def drivers_sentence(d: Drivers) -> str:
@@ -150,28 +165,18 @@ def assumptions(report: Report) -> str:
             )
         else:
             out.append("<p>Every parameter keeps its value from the calibration data.</p>")
+    if report.drawn:
+        out.append(
+            f"<p>Over the posterior, every run takes {len(report.drawn)} parameters from its draw instead of the "
+            f"values above (the fit to the UN record, docs/measurement.md): "
+            f"{', '.join(code(p) for p in report.drawn)}.</p>"
+        )
     out.append(
         '<p class="muted">Tags: V primary source, S secondary source, U unverified or assumed '
         "(src/casim/data/calibration.yaml). The defaults are checked against the documented stylized facts "
         "(src/casim/data/facts.yaml) by <code>casim validate</code>.</p>"
     )
     return "".join(out)
-
-
-def state_rows(long: pd.DataFrame, outcomes, columns: tuple[str, str, str], sign: bool = False) -> list[list[str]]:
-    """One row per state of a long table (state, outcome, ...): each outcome's value and [low, high]."""
-    value, low, high = columns
-    rows = []
-    for s in pd.unique(long["state"]):
-        cells = [f'<th scope="row">{e(state(s))}</th>']
-        for o in outcomes:
-            r = long[(long["state"] == s) & (long["outcome"] == o)].iloc[0]
-            cells.append(
-                f'<td class="num" data-outcome="{e(o)}"><span class="mean">{num(r[value], sign=sign)}</span> '
-                f'<span class="ci">[{num(r[low], sign=sign)}, {num(r[high], sign=sign)}]</span></td>'
-            )
-        rows.append(cells)
-    return rows
 
 
 def shares(report: Report, figures: dict[str, str]) -> str:
@@ -187,8 +192,8 @@ def shares(report: Report, figures: dict[str, str]) -> str:
                 ["state", *cols],
                 rows,
                 "shares",
-                f"Share of each state's alignment toward each power at {date}: mean over {report.replicates} "
-                "replicates, in brackets the 5-95% range across them. A state's shares sum to 1; hedging is an "
+                f"Share of each state's alignment toward each power at {date}: mean over the {runs(report)}, "
+                "in brackets the 5-95% range across the runs. A state's shares sum to 1; hedging is an "
                 "index (normalised entropy, 0-1), not a share.",
             )
         )
@@ -203,14 +208,25 @@ def comparison(report: Report, figures: dict[str, str]) -> str:
             f"<p>The report covers {e(report.baseline.name)} alone, the baseline itself: there is nothing to compare "
             "it with. Name another scenario beside it to see its differences.</p>"
         )
-    out = [
-        f"<p>Every scenario runs on the same {report.replicates} per-run seeds as {e(report.baseline.name)} "
-        "(common random numbers, as <code>casim compare</code> does), so each difference is the mean of paired "
-        "differences and its 95% interval comes from their spread. That interval is the simulation's noise only: "
-        "every parameter is at its point value, so it is <strong>not the uncertainty of the effect</strong>, which "
-        "the parameters' uncertainty would widen (<code>casim compare --posterior shipped</code>: docs/measurement.md)."
-        "</p>"
-    ]
+    if report.draws:
+        lede = (
+            f"<p>Every scenario runs over the same {report.draws} draws of the shipped posterior (the fit to the UN "
+            f"record, docs/measurement.md) and the same {report.replicates} per-run seeds as "
+            f"{e(report.baseline.name)} (common parameters and random numbers, as <code>casim compare</code> does). "
+            "Under each draw the effect is the mean of the paired replicate differences; each difference below is "
+            "the median over draws with its 90% interval over draws: the parameters' uncertainty with the noise in "
+            "it. <code>*</code> marks an interval that includes zero.</p>"
+        )
+    else:
+        lede = (
+            f"<p>Every scenario runs on the same {report.replicates} per-run seeds as {e(report.baseline.name)} "
+            "(common random numbers, as <code>casim compare</code> does), so each difference is the mean of paired "
+            "differences and its 95% interval comes from their spread. That interval is the simulation's noise only: "
+            "every parameter is at its point value, so it is <strong>not the uncertainty of the effect</strong>, "
+            "which the parameters' uncertainty would widen (run the report without <code>--posterior none</code>)."
+            "</p>"
+        )
+    out = [lede]
     outcomes = list(pd.unique(diff["outcome"]))
     for name in pd.unique(diff["scenario"]):
         d = diff[diff["scenario"] == name]
@@ -221,7 +237,10 @@ def comparison(report: Report, figures: dict[str, str]) -> str:
                 ["state", *outcomes],
                 rows,
                 "differences",
-                f"Difference of each state's mean at {d['date'].iloc[0]} from the baseline's, with its noise-only "
+                f"Difference of each state's mean at {d['date'].iloc[0]} from the baseline's: median and 90% interval "
+                f"over draws, paired over {int(d['draws'].iloc[0])} draws x {int(d['replicates'].iloc[0])} replicates."
+                if report.draws
+                else f"Difference of each state's mean at {d['date'].iloc[0]} from the baseline's, with its noise-only "
                 f"95% interval ({int(d['replicates'].iloc[0])} paired replicates, parameters at their point values).",
             )
         )

@@ -51,6 +51,7 @@ class ChunkJob:
     columns: dict
     summary_date: str  # the date the chunk is tallied at for the sweep's closing summary (casim.sweep.summary)
     work: int  # the whole sweep's runs x quarters: the ensemble picks its kernel for the sweep, not the chunk
+    common_seeds: bool = False  # over posterior draws: replicate r of every point and draw has seed run_seed(base, r)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,10 @@ def chunk_frame(job: ChunkJob) -> pd.DataFrame:
     """The results table of one chunk."""
     n = job.hi - job.lo
     runs = np.arange(job.lo, job.hi, dtype=np.int64)
-    seeds = run_seeds(job.base_seed, n, job.lo)
+    if job.common_seeds:  # as casim.uncertainty: the same seeds under every draw (and here every point)
+        seeds = run_seeds(job.base_seed, job.replicates)[runs % job.replicates]
+    else:
+        seeds = run_seeds(job.base_seed, n, job.lo)
     base = _scenario(job.groups[0])
     traj = None
     for g in job.groups:

@@ -18,10 +18,39 @@ from . import store as stores
 from .plan import Plan
 from .spec import Sweep
 
+SEEDS = (
+    "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); run i is replicate "
+    "i % replicates of design point i // replicates; per-run seeds are in the table"
+)
+POSTERIOR_SEEDS = (
+    "run i is replicate r = i % replicates of draw (i // replicates) % draws of design point i // (draws x "
+    "replicates); its seed is casim.seeding.run_seed(seed, r), child r of numpy SeedSequence(seed): the same under "
+    "every point and draw (common random numbers, as casim.uncertainty); per-run seeds are in the table"
+)
+POSTERIOR_RUNS = (
+    "run i is replicate i % replicates of draw rows[(i // replicates) % draws] of design point "
+    "i // (draws * replicates); the 'draw' column is the draw's row in the posterior's draws file"
+)
+
+
+def posterior_record(sweep: Sweep) -> dict | None:
+    """What the manifest records of the posterior a sweep draws from (None without one)."""
+    if sweep.posterior is None or sweep.posterior_rows is None:
+        return None
+    rows = sweep.posterior_rows
+    return {
+        "file": results.portable(sweep.posterior.source),
+        "sha256": sweep.posterior.sha256(),
+        "draws": len(rows),
+        "rows": [int(r) for r in rows],
+        "runs": POSTERIOR_RUNS,
+    }
+
 
 def new_manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) -> dict:
     """The manifest of a store about to run ``sweep`` as ``plan`` on ``engine`` (status "running", no sessions yet)."""
-    return {
+    post = posterior_record(sweep)
+    manifest = {
         "store": {"format": stores.FORMAT, "version": stores.FORMAT_VERSION},
         "kind": "sweep",
         "casim_version": __version__,
@@ -38,8 +67,7 @@ def new_manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) 
         "scenario": sweep.scenario.to_dict(),
         "scenario_file_sha256": sweep.scenario.source_hash,
         "seed": sweep.seed,
-        "seeds": "run i uses casim.seeding.run_seed(seed, i): child i of numpy SeedSequence(seed); run i is replicate "
-        "i % replicates of design point i // replicates; per-run seeds are in the table",
+        "seeds": SEEDS if post is None else POSTERIOR_SEEDS,
         "replicates": sweep.replicates,
         "engine": engine,
         "design": {
@@ -66,9 +94,12 @@ def new_manifest(sweep: Sweep, design: designs.Design, plan: Plan, engine: str) 
         "columns": {
             "core": list(results.CORE_COLUMNS) + list(sweep.scenario.powers) + ["hedging"],
             "summary": ["dominant"] if sweep.keep is not None else [],
-            "design": ["point", *(p.path for p in sweep.params)],
+            "design": ["point", *(["draw"] if post is not None else []), *(p.path for p in sweep.params)],
         },
         "versions": results.versions(),
         "timing": {"started": time.time(), "finished": None, "seconds": None},
         "sessions": [],
     }
+    if post is not None:  # absent without a posterior: such a store's manifest is as it always was
+        manifest["posterior"] = post
+    return manifest

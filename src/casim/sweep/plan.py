@@ -1,8 +1,10 @@
 """Planning a sweep: how its runs split into chunks, and the job of each chunk.
 
-Run ``i`` is replicate ``i % replicates`` of design point ``i // replicates``;
-chunk ``k`` holds runs ``k * chunk .. (k + 1) * chunk - 1`` whatever executes
-it. :func:`plan_info` tells what a sweep would run without running it.
+Run ``i`` is replicate ``i % replicates`` of design point ``i // replicates``; over
+posterior draws (``posterior:`` in the sweep file, ``D`` draws) run ``i`` is
+replicate ``i % R`` of draw ``(i // R) % D`` of point ``i // (D * R)``. Chunk
+``k`` holds runs ``k * chunk .. (k + 1) * chunk - 1`` whatever executes it.
+:func:`plan_info` tells what a sweep would run without running it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import api, folders
+from ..columns import DRAW
 from ..errors import CasimError
 from . import design as designs
 from . import summary as summaries
@@ -51,7 +54,8 @@ class Plan:
     def __init__(self, sweep: Sweep, design: designs.Design, engine: str):
         self.sweep, self.design, self.engine = sweep, design, engine
         self.points = design.points
-        self.runs = self.points * sweep.replicates
+        self.draws = sweep.draws  # 1 without a posterior
+        self.runs = self.points * sweep.runs_per_point
         if self.runs == 0:
             raise CasimError("the design has no points", where=sweep.source)
         self.chunk = int(sweep.chunk or default_chunk(self.runs))
@@ -77,6 +81,11 @@ class Plan:
         else:
             self.combos, self.group_of_point = np.zeros((1, 0), dtype=np.int64), None
         self._group = lru_cache(maxsize=256)(self._make_group)
+        self.drawn: dict[str, np.ndarray] = {}  # each drawn parameter's value in each chosen draw
+        if sweep.posterior is not None and sweep.posterior_rows is not None:
+            rows = sweep.posterior_rows
+            values = sweep.posterior.model_values(sweep.scenario.states)
+            self.drawn = {k: np.asarray(v, dtype=float)[rows] for k, v in values.items()}
 
     def _make_group(self, g: int) -> tuple[str, dict]:
         """The key and payload of group ``g``'s scenario."""
@@ -95,7 +104,10 @@ class Plan:
     def job(self, index: int) -> ChunkJob:
         """The job of chunk ``index``: its runs split into groups of one scenario, with their per-run values."""
         lo, hi = self.bounds(index)
-        points = np.arange(lo, hi, dtype=np.int64) // self.sweep.replicates
+        runs = np.arange(lo, hi, dtype=np.int64)
+        R = self.sweep.replicates
+        points = runs // (self.draws * R)
+        draw = (runs // R) % self.draws  # the draw's position among the chosen ones
         X = self.design.X[points]
         decoded = {p.path: p.decode(X[:, j]) for j, p in enumerate(self.sweep.params)}
         gids = np.zeros(len(points), dtype=np.int64) if self.group_of_point is None else self.group_of_point[points]
@@ -103,8 +115,12 @@ class Plan:
         for g in np.unique(gids):
             pos = np.flatnonzero(gids == g)
             key, scen = self._group(int(g))
-            groups.append(Group(key, scen, pos, {p.path: decoded[p.path][pos] for _, p in self.value_params}))
+            values = {p.path: decoded[p.path][pos] for _, p in self.value_params}
+            values.update({k: v[draw[pos]] for k, v in self.drawn.items()})  # no swept parameter is drawn (spec)
+            groups.append(Group(key, scen, pos, values))
         columns = {"point": points}
+        if self.sweep.posterior_rows is not None:
+            columns[DRAW] = self.sweep.posterior_rows[draw].astype(np.int64)  # the draw's row in the posterior
         columns.update({p.path: p.column(decoded[p.path]) for p in self.sweep.params})
         return ChunkJob(
             index,
@@ -118,6 +134,7 @@ class Plan:
             columns,
             self.summary_date,
             self.work,
+            common_seeds=self.sweep.posterior is not None,
         )
 
 
@@ -128,6 +145,8 @@ def plan_facts(sweep: Sweep, design: designs.Design, plan: Plan, out: Path) -> d
         "method": design.method,
         "points": plan.points,
         "replicates": sweep.replicates,
+        "draws": plan.draws if sweep.posterior is not None else None,
+        "posterior": posterior_label(sweep),
         "runs": plan.runs,
         "chunks": plan.n_chunks,
         "chunk": plan.chunk,
@@ -135,6 +154,14 @@ def plan_facts(sweep: Sweep, design: designs.Design, plan: Plan, out: Path) -> d
         "engine": plan.engine,
         "out": str(out),
     }
+
+
+def posterior_label(sweep: Sweep) -> str | None:
+    """The posterior a sweep draws from, as its plan names it ('shipped' or the file), or None."""
+    if sweep.posterior is None:
+        return None
+    raw = sweep.raw.get("posterior")
+    return str(raw.get("file", "shipped")) if isinstance(raw, Mapping) else "shipped"
 
 
 def choose_engine(engine: str | None, old: dict | None) -> str:
@@ -148,7 +175,8 @@ def choose_engine(engine: str | None, old: dict | None) -> str:
 
 def plan_info(spec: str | Path | Mapping | Sweep, *, engine: str | None = None, out: str | Path | None = None) -> dict:
     """What a sweep would run, without running it or touching ``out``: name, method, points, replicates,
-    runs, chunks, chunk (runs per chunk), parameters, engine and out (the store folder).
+    draws and posterior (None without a ``posterior:``), runs, chunks, chunk (runs per chunk), parameters, engine
+    and out (the store folder).
 
     :func:`casim.run_sweep` passes the same facts to ``on_start`` (with the pool and what is already stored).
     """

@@ -3,9 +3,9 @@
 A resumed sweep's results must be the same bit for bit as an uninterrupted
 one, so :func:`check_resumable` compares the store's manifest and design with
 the ones made now: the sweep file's hash, the versions of the packages that
-decide the numbers and the design (:data:`PINNED`), the engine, the scenario,
-the design and the chunking. Each mismatch is a :class:`CasimError` saying
-what changed.
+decide the numbers and the design (:data:`PINNED`), the posterior draws (the
+draws file's hash and the rows), the engine, the scenario, the design and the
+chunking. Each mismatch is a :class:`CasimError` saying what changed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def check_resumable(old: dict, sweep: Sweep, new: dict, design: pd.DataFrame, ou
                 f"finish it with {pkg} {was} or write to a new --out folder",
                 where=where,
             )
+    _check_posterior(old.get("posterior"), new.get("posterior"), where)
     if old.get("engine") != new["engine"]:
         raise CasimError(
             f"this store was started with --engine {old.get('engine')}; resume it with the same engine", where=where
@@ -80,5 +81,30 @@ def check_resumable(old: dict, sweep: Sweep, new: dict, design: pd.DataFrame, ou
         raise CasimError(
             "the design made now differs from the one stored in design.parquet (has SALib, numpy or the design file "
             "changed?); write to a new --out folder",
+            where=where,
+        )
+
+
+def _check_posterior(old, new, where: str) -> None:
+    """Refuse a store made over another posterior, other draws, or none (or, without one now, over one)."""
+    old = old if isinstance(old, dict) else None
+    if old is None and new is None:
+        return
+    if old is None or new is None:
+        was = "over posterior draws" if old is not None else "with the parameters' point values (no posterior)"
+        raise CasimError(
+            f"this store was started {was}; resume it with the same sweep or write to a new --out folder", where=where
+        )
+    if old.get("sha256") != new["sha256"]:
+        raise CasimError(
+            f"this store was started over another posterior ({old.get('file')}, sha256 {str(old.get('sha256'))[:12]}) "
+            f"than {new['file']} (sha256 {new['sha256'][:12]}); resume it with the same posterior or write to a new "
+            "--out folder",
+            where=where,
+        )
+    if old.get("rows") != new["rows"]:
+        raise CasimError(
+            f"this store was started over other posterior draws ({old.get('draws')} draws, rows differ from the "
+            f"{new['draws']} chosen now); resume it with the same draws and seed or write to a new --out folder",
             where=where,
         )

@@ -4,7 +4,9 @@ This module orchestrates; the work of a chunk is in :mod:`casim.sweep.jobs`,
 the chunking in :mod:`casim.sweep.plan`, the store in :mod:`casim.sweep.store`,
 the resume check in :mod:`casim.sweep.resume` and the executors in
 :mod:`casim.sweep.executors`. Run ``i`` is replicate ``i % replicates`` of
-design point ``i // replicates``; its seed is ``casim.seeding.run_seed(seed, i)``.
+design point ``i // replicates``; its seed is ``casim.seeding.run_seed(seed, i)``
+(over posterior draws, see :mod:`casim.sweep.plan`: replicate ``r`` of every
+point and draw has seed ``run_seed(seed, r)``).
 Chunk ``k`` holds runs ``k * chunk .. (k + 1) * chunk - 1`` whatever executes
 it, so a sweep's results are the same bit for bit run serially, on local
 processes, on Dask, or killed and resumed. One sweep at a time writes a store
@@ -145,7 +147,7 @@ def run_sweep(
     old = stores.existing(out, resume)  # checks the folder; writes nothing
     engine = choose_engine(engine, old)
     # local workers start on another core while this one samples the design (loading the fused kernel if it runs)
-    work = designs.count(spec) * spec.replicates * spec.scenario.steps
+    work = designs.count(spec) * spec.runs_per_point * spec.scenario.steps
     prestart(executor, workers, scheduler, kernel=engine == "ensemble" and work >= ensemble.FUSED_MIN_WORK)
     design = designs.make(spec)
     plan = Plan(spec, design, engine)

@@ -57,6 +57,18 @@ class DesignSpec(StrictModel):
     local_optimization: bool | None = None
 
 
+class PosteriorSpec(StrictModel):
+    """Which posterior a sweep draws its uncertain parameters from, and how many of its draws."""
+
+    file: str = Field(
+        default="shipped",
+        description="'shipped' (the UN fit in casim), or a posterior folder or draws.parquet (relative to the file)",
+    )
+    draws: Annotated[
+        int | None, Field(ge=1, description="draws per design point, chosen reproducibly from the seed (default: all)")
+    ] = None
+
+
 class SweepFile(StrictModel):
     """The schema of a casim sweep file."""
 
@@ -75,6 +87,10 @@ class SweepFile(StrictModel):
     chunk: Annotated[
         int | None, Field(ge=1, le=MAX_CHUNK_RUNS, description="runs per stored chunk (default: from the run count)")
     ] = None
+    posterior: PosteriorSpec | None = Field(
+        default=None,
+        description="run every design point over posterior draws: {file: shipped, draws: 50} (default: point values)",
+    )
 
     @field_validator("name")
     @classmethod

@@ -23,8 +23,10 @@ from pydantic import ValidationError
 
 from .. import yamlfile
 from ..errors import CasimError
+from ..posterior import Posterior
+from ..posterior import load as load_posterior
 from ..quarters import parse_quarter, quarter_label
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario, canonical_path, load_scenario
 from .csv_design import csv_params, read_design_csv
 from .parameters import Param, parse_param, sweepable
 from .schema import METHOD_OPTIONS, REQUIRED_OPTIONS, DesignSpec, SweepFile, schema_error
@@ -50,6 +52,18 @@ class Sweep:
     csv_source: str | None = None
     csv_hash: str | None = None
     notes: tuple[str, ...] = ()
+    posterior: Posterior | None = field(default=None, compare=False, repr=False)  # None: the point values
+    posterior_rows: np.ndarray | None = field(default=None, compare=False, repr=False)  # the draws' rows in it
+
+    @property
+    def draws(self) -> int:
+        """Posterior draws per design point (1 when the sweep runs the point values)."""
+        return 1 if self.posterior_rows is None else len(self.posterior_rows)
+
+    @property
+    def runs_per_point(self) -> int:
+        """Runs per design point: draws x replicates."""
+        return self.draws * self.replicates
 
     @property
     def design_seed(self) -> int:
@@ -177,6 +191,11 @@ def resolve_sweep(raw: dict, origins: dict, *, source: str | None, base_dir: Pat
             )
     name = spec.name or (Path(source).stem if source else scenario.name + "-sweep")
     seed = scenario.seed if spec.seed is None else spec.seed
+    post, rows = None, None
+    if spec.posterior is not None:
+        post = _posterior(spec.posterior.file, base_dir, yamlfile.where(origins, ("posterior", "file"), src))
+        _check_not_drawn(post, scenario, params, spec, origins, src, csv_source)
+        rows = post.rows(spec.posterior.draws, seed)
     stored = copy.deepcopy({k: v for k, v in raw.items() if k != "scenario"})
     stored["scenario"] = raw["scenario"]
     return Sweep(
@@ -196,7 +215,61 @@ def resolve_sweep(raw: dict, origins: dict, *, source: str | None, base_dir: Pat
         csv_source=csv_source,
         csv_hash=csv_hash,
         notes=tuple(notes),
+        posterior=post,
+        posterior_rows=rows,
     )
+
+
+DRAWN = (
+    "the posterior draws this parameter; a sweep over posterior draws varies levers only: drop it from "
+    "'{section}' or drop 'posterior'"
+)
+
+
+def _posterior(file: str, base_dir: Path, where: str) -> Posterior:
+    """The posterior a sweep file's ``posterior.file`` names: the shipped one, or a folder or draws file relative to
+    the sweep file."""
+    if file == "shipped":
+        return load_posterior(None)
+    path = Path(file) if Path(file).is_absolute() else base_dir / file
+    try:
+        return load_posterior(str(path))
+    except CasimError as e:
+        message = str(e)
+        if e.where and message.startswith(f"{e.where}: "):
+            message = message[len(e.where) + 2 :]
+        raise CasimError(f"posterior.file {file}: {message}", where=where) from None
+
+
+def _check_not_drawn(
+    post: Posterior,
+    scenario: Scenario,
+    params: list[Param],
+    spec: SweepFile,
+    origins: dict,
+    src: str,
+    csv_source: str | None,
+) -> None:
+    """Refuse a swept parameter or a ``set:`` key that the posterior draws (its draw would replace the value)."""
+    drawn = set(post.model_values(scenario.states))
+    for key in spec.set:
+        if canonical_path(str(key), scenario.powers) in drawn:
+            where = yamlfile.where(origins, ("set", key), src)
+            raise CasimError(f"set: {key}: " + DRAWN.format(section="set"), where=where)
+    for key, _ in scenario.overrides:  # a Scenario object loaded with --set overrides
+        if canonical_path(str(key), scenario.powers) in drawn and key not in spec.set:
+            raise CasimError(f"{key}: " + DRAWN.format(section="the scenario's overrides"), where=src)
+    by_path = {}
+    if csv_source is None:
+        by_path = {p.path: key for p, key in zip(params, spec.parameters, strict=True)}
+    for p in params:
+        if p.path in drawn:
+            key = by_path.get(p.path, p.path)
+            if csv_source is not None:
+                raise CasimError(f"design column {key}: " + DRAWN.format(section="the design file"), where=csv_source)
+            where = yamlfile.where(origins, ("parameters", key), src)
+            raise CasimError(f"parameters: {key}: " + DRAWN.format(section="parameters"), where=where)
+    post.check_scenario(scenario)  # the scenario's own files: a value or a shock of a drawn parameter
 
 
 def _base_scenario(path: Path, overrides: Mapping[str, Any], origins: dict, src: str) -> Scenario:
