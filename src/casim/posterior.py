@@ -43,8 +43,8 @@ class Posterior:
 
     def check_scenario(self, scenario: Scenario) -> None:
         """A one-line error where the draws would silently replace what the scenario asks for: a ``--set`` of a
-        parameter the posterior draws, a value of one in the scenario's files other than the shipped baseline's (the
-        calibration the posterior replaces), or a shock on one."""
+        parameter the posterior draws, a value of one in the scenario's files other than the calibration data's
+        default and the shipped baseline's (the calibrations the posterior replaces), or a shock on one."""
         drawn = self.model_values(scenario.states)
         clash = [key for key, _ in scenario.overrides if key in drawn]
         if clash:
@@ -58,8 +58,10 @@ class Posterior:
                 f"a shock changes {shocked[0]}, which the posterior draws: run the scenario with --posterior none",
                 where=scenario.source,
             )
+        # a value the scenario's files set: neither the calibration data's default nor the shipped baseline's pin
         base = load_scenario(shipped.scenario_file("baseline")).values
-        own = [k for k in drawn if k in base and scenario.values[k] != base[k]]
+        default = scenario.space.defaults
+        own = [k for k in drawn if k in base and scenario.values[k] not in (base[k], default.get(k, base[k]))]
         if own:
             raise CasimError(
                 f"{own[0]}: the scenario sets this parameter to {scenario.values[own[0]]:g} (the shipped "
