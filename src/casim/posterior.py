@@ -59,7 +59,7 @@ class Posterior:
                 where=scenario.source,
             )
         # a value the scenario's files set: neither the calibration data's default nor the shipped baseline's pin
-        base = load_scenario(shipped.scenario_file("baseline")).values
+        base = _baseline_values()
         default = scenario.space.defaults
         own = [k for k in drawn if k in base and scenario.values[k] not in (base[k], default.get(k, base[k]))]
         if own:
@@ -73,6 +73,10 @@ class Posterior:
     def coefficients(self) -> dict[str, np.ndarray]:
         """Per-draw measurement coefficients (``b``, ``lam``, ``sigma`` and the vote model's)."""
         return {c: self.draws[c].to_numpy() for c in MEASUREMENT}
+
+    def count(self, n: int | None) -> int:
+        """How many draws :meth:`rows` keeps of ``n`` asked for (all when ``n`` is None or at least their number)."""
+        return len(self) if n is None else min(n, len(self))
 
     def rows(self, n: int | None, seed: int) -> np.ndarray:
         """The rows :meth:`subset` keeps: ``n`` chosen without replacement from ``SeedSequence(seed)``, in order
@@ -96,6 +100,12 @@ class Posterior:
         import hashlib
 
         return hashlib.sha256(Path(self.source).read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _baseline_values() -> dict:
+    """The shipped baseline's resolved values (the pins :meth:`Posterior.check_scenario` lets through), read once."""
+    return dict(load_scenario(shipped.scenario_file("baseline")).values)
 
 
 def shipped_folder() -> Path:

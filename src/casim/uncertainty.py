@@ -42,6 +42,11 @@ def per_draw(scenario: Scenario, replicates: int | None) -> int:
     return min(scenario.replicates, REPLICATES_PER_DRAW) if replicates is None else int(replicates)
 
 
+def run_count(scenario: Scenario, posterior: Posterior, draws: int | None, replicates: int | None) -> int:
+    """How many runs :func:`run` makes of ``scenario``: the draws it keeps x the replicates per draw."""
+    return posterior.count(draws) * per_draw(scenario, replicates)
+
+
 def _runs(
     scenario: Scenario | str | Path, posterior: Posterior, draws: int | None, replicates: int | None, seed: int | None
 ) -> tuple[Scenario, int, int, np.ndarray]:
@@ -163,4 +168,4 @@ def run_to(
     return path, stream.horizon.frame(), manifest
 
 
-__all__ = ["REPLICATES_PER_DRAW", "per_draw", "run", "run_scenario", "run_to"]
+__all__ = ["REPLICATES_PER_DRAW", "per_draw", "run", "run_count", "run_scenario", "run_to"]

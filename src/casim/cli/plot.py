@@ -138,9 +138,9 @@ def cmd_compare(args) -> int:
     what = folders.describe_compare([s.name for s in loaded])
     per_scenario = args.replicates or loaded[0].replicates
     if post is not None:
-        from ..uncertainty import per_draw
+        from ..uncertainty import run_count
 
-        per_scenario = per_draw(loaded[0], args.replicates) * min(args.draws or len(post), len(post))
+        per_scenario = run_count(loaded[0], post, args.draws, args.replicates)
     n = len(loaded) * per_scenario
     # the folder is locked and checked before the runs, and replaced as a whole (no stale figures) after them
     with folders.replacing(out, "compare", what, args.overwrite) as new:

@@ -70,9 +70,9 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else folders.run_folder(scenario.name, sets, _variant(post))
     n = scenario.replicates if args.replicates is None else args.replicates
     if post is not None:
-        from ..uncertainty import per_draw
+        from ..uncertainty import run_count
 
-        n = per_draw(scenario, args.replicates) * min(args.draws or len(post), len(post))
+        n = run_count(scenario, post, args.draws, args.replicates)
     if args.verbose:
         from ..ensemble import describe_kernel
 

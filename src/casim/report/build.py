@@ -271,7 +271,7 @@ def build(
         draws, each = 0, f"{replicates} replicates each"
     else:  # every scenario over the same posterior draws x replicates per draw (as casim compare)
         replicates = uncertainty.per_draw(scenarios[0], settings.replicates)
-        draws = min(settings.draws, len(post))
+        draws = post.count(settings.draws)
         each = f"{draws} posterior draws x {replicates} replicates each"
     seed = scenarios[0].seed if settings.seed is None else settings.seed
     others = [s for s in scenarios if s.name != baseline.name]

@@ -62,7 +62,7 @@ def record(report: Report, command: Sequence[str] | None) -> dict:
         out["posterior"] = {
             "file": post.source,
             "sha256": sha256_file(post.source),
-            "draws": min(report.settings.draws, len(post)),
+            "draws": post.count(report.settings.draws),
             "of": len(post),
             "chosen with seed": report.seed,
         }
