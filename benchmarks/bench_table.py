@@ -2,11 +2,14 @@
 
     python3 benchmarks/bench_table.py [--runs 100000] [--rounds 5] [--stream 1000000] [--scenario baseline]
 
-1. Time: ``casim.run(scenario, runs)`` (model, table, manifest) against the model
-   alone (``api.simulate`` of the same seeds), side by side in one process,
-   interleaved rounds, medians. Target: total <= 1.5x model-only. Most of what the
-   table adds is the first touch of its memory (~67 bytes a row): run again with
-   ``NUMPY_MADVISE_HUGEPAGE=0`` to see what numpy's huge-page requests cost here.
+1. Time: ``casim.run(scenario, runs, posterior=None)`` (model, table, manifest)
+   against the model alone, side by side in one process, interleaved rounds,
+   medians: the model as ``casim.run`` runs it (batches of 2,048 runs, the
+   reference), and in one ``api.simulate`` call; and ``casim.run`` with its
+   table's columns in NumPy's default pages (without ``tidy.small_pages``), and
+   with the table filled in the model's thread (without ``Layout.fill_from``).
+   Target: total <= 1.5x model-only. Most of what the table adds is the first
+   touch of its memory (~67 bytes a row).
 2. Memory: the peak RSS of each, in a fresh process, against the size of the
    trajectory array ``(runs, steps + 1, states, powers)`` float64.
    Target: ``casim.run`` <= 2.5x the trajectory array.
@@ -19,6 +22,8 @@
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import os
 import statistics
 import subprocess
@@ -26,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -49,9 +55,9 @@ sc = load_scenario(scenario)
 if what == "model":
     traj = api.simulate(sc, run_seeds(sc.seed, n))
 elif what == "run":
-    df = casim.run(sc, replicates=n)
+    df = casim.run(sc, replicates=n, posterior=None)
 elif what == "cli":
-    assert main(["run", scenario, "--replicates", str(n), "--out", sys.argv[4]]) == 0
+    assert main(["run", scenario, "--posterior", "none", "--replicates", str(n), "--out", sys.argv[4]]) == 0
 # else "import": the interpreter and the imports alone
 print(PEAK())
 """
@@ -72,20 +78,40 @@ def peak_of(what: str, scenario: str, runs: int, *extra: str) -> tuple[float, in
 
 def times(scenario: str, runs: int, rounds: int) -> None:
     sc = load_scenario(scenario)
-    casim.run(sc, replicates=64)  # warm up: imports, caches, any compiled kernel
-    model, total = [], []
+    casim.run(sc, replicates=64, posterior=None)  # warm up: imports, caches, any compiled kernel
+
+    def huge_pages() -> None:  # the table's columns in NumPy's default pages (before tidy.small_pages)
+        with mock.patch.object(tidy, "small_pages", contextlib.nullcontext):
+            casim.run(sc, replicates=runs, posterior=None)
+
+    def one_thread() -> None:  # the table filled batch by batch between the model's batches (before fill_from)
+        def fill_from(self, cols, batches):
+            for batch in batches:
+                self.fill(cols, *batch)
+
+        with mock.patch.object(tidy.Layout, "fill_from", fill_from):
+            casim.run(sc, replicates=runs, posterior=None)
+
+    contenders = {
+        "model, one call (api.simulate)": lambda: api.simulate(sc, run_seeds(sc.seed, runs)),
+        "model, in casim.run's batches": lambda: collections.deque(api._chunks(sc, sc.seed, runs, "ensemble", None), 0),
+        "casim.run (model + table)": lambda: casim.run(sc, replicates=runs, posterior=None),
+        "casim.run, table in huge pages": huge_pages,
+        "casim.run, filled in one thread": one_thread,
+    }
+    spent: dict[str, list[float]] = {k: [] for k in contenders}
     for _ in range(rounds):
-        t = time.perf_counter()
-        api.simulate(sc, run_seeds(sc.seed, runs))
-        model.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        df = casim.run(sc, replicates=runs)
-        total.append(time.perf_counter() - t)
-        del df
-    m, tot = statistics.median(model), statistics.median(total)
-    print(f"1. time, {runs:,} runs of {sc.name}, median of {rounds} interleaved rounds")
-    print(f"   model only (api.simulate)   {m:7.2f} s")
-    print(f"   casim.run (model + table)   {tot:7.2f} s   ratio {tot / m:.2f}x   (target <= 1.5x)")
+        for name, f in contenders.items():
+            t = time.perf_counter()
+            f()
+            spent[name].append(time.perf_counter() - t)
+    med = {k: statistics.median(v) for k, v in spent.items()}
+    model = med["model, in casim.run's batches"]
+    print(f"1. time, {runs:,} runs of {sc.name} (point values), median of {rounds} interleaved rounds [range]")
+    for name, v in spent.items():
+        ratio = med[name] / model
+        print(f"   {name:32s} {med[name]:6.2f} s [{min(v):.2f}-{max(v):.2f}]   {ratio:.2f}x the batched model")
+    print("   target: casim.run <= 1.5x the model")
 
 
 def memory(scenario: str, runs: int) -> None:
@@ -93,7 +119,7 @@ def memory(scenario: str, runs: int) -> None:
     traj = runs * len(sc.dates()) * len(sc.states) * len(sc.powers) * 8
     rows = runs * len(sc.dates()) * len(sc.states)
     peaks = {what: peak_of(what, scenario, runs)[1] for what in ("import", "model", "run")}
-    one = casim.run(sc, replicates=1)
+    one = casim.run(sc, replicates=1, posterior=None)
     table = one.memory_usage(index=False).sum() / len(one) * rows  # codes of the categoricals, 8 bytes the others
     print(f"2. peak RSS, {runs:,} runs, fresh process each; trajectory array {traj / MIB:,.0f} MiB, {rows:,} rows")
     print(f"   interpreter and imports      {peaks['import'] / MIB:7,.0f} MiB")

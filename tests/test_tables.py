@@ -239,3 +239,50 @@ def test_the_codes_take_pandas_own_type_at_the_int8_boundary(dates):
     layout.fill(cols, 0, traj, seeds, np.arange(2), np.arange(2))
     batch = layout.arrow(cols)
     assert batch.schema.field("date").type.index_type.bit_width == new["date"].cat.codes.dtype.itemsize * 8
+
+
+def test_filling_in_a_second_thread_raises_a_failing_batchs_error_and_writes_the_batches_before_it():
+    sc = load_scenario(BASELINE)
+    layout = tidy.Layout(sc)
+    seeds = run_seeds(5, 4)
+    traj = api.simulate(sc, seeds)
+    cols = layout.empty(4)
+    runs = np.arange(4)
+    good = (0, traj[:2], seeds[:2], runs[:2], runs[:2])
+    bad = (2, traj[2:, :-1], seeds[2:], runs[2:], runs[2:])  # a step short: its rows do not fit
+    with pytest.raises(ValueError):
+        layout.fill_from(cols, iter([good, bad]))
+    first = slice(0, 2 * layout.per_run)
+    expected = layout.empty(2)
+    layout.fill(expected, 0, traj[:2], seeds[:2], runs[:2], runs[:2])
+    for name in layout.names:
+        assert np.array_equal(cols[name][first], expected[name]), name
+
+
+def huge_pages_requested() -> bool:
+    import numpy._core.multiarray as m
+
+    return bool(m._get_madvise_hugepage())
+
+
+def test_small_pages_turns_numpys_huge_page_request_off_inside_and_restores_it_after(monkeypatch):
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    import numpy._core.multiarray as m
+
+    original = huge_pages_requested()
+    for before in (True, False):
+        m._set_madvise_hugepage(before)
+        try:
+            with pytest.raises(RuntimeError), tidy.small_pages():
+                assert huge_pages_requested() is False
+                raise RuntimeError  # restored on the way out of an error too
+            assert huge_pages_requested() is before
+        finally:
+            m._set_madvise_hugepage(original)
+
+
+def test_small_pages_leaves_a_users_numpy_madvise_hugepage_setting_alone(monkeypatch):
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    before = huge_pages_requested()
+    with tidy.small_pages():
+        assert huge_pages_requested() is before

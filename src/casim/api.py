@@ -220,9 +220,13 @@ def run(
     started = time.time()
     layout = tidy.Layout(scenario)
     cols = layout.empty(replicates)
-    for lo, seeds, traj in _chunks(scenario, seed, replicates, engine, progress):
-        runs = np.arange(lo, lo + len(seeds))
-        layout.fill(cols, lo, traj, seeds, runs, runs)
+
+    def batches() -> Iterator[tuple]:  # fill's arguments: a run's replicate is its number
+        for lo, seeds, traj in _chunks(scenario, seed, replicates, engine, progress):
+            runs = np.arange(lo, lo + len(seeds))
+            yield lo, traj, seeds, runs, runs
+
+    layout.fill_from(cols, batches())
     df = layout.frame(cols)
     df.attrs["manifest"] = _run_manifest(scenario, seed, replicates, engine, started)
     return df

@@ -111,8 +111,11 @@ def run(
     started = time.time()
     layout = tidy.Layout(sc, extra=(columns.DRAW,))
     cols = layout.empty(len(rows) * n_rep, {columns.DRAW: rows.astype(np.int64)})
-    for runs, traj, seeds, reps, drawn in _batches(sc, posterior, rows, n_rep, base, engine, progress):
-        layout.fill(cols, int(runs[0]), traj, seeds, runs, reps, {columns.DRAW: drawn})
+    batches = _batches(sc, posterior, rows, n_rep, base, engine, progress)
+    layout.fill_from(
+        cols,
+        ((int(runs[0]), traj, seeds, runs, reps, {columns.DRAW: drawn}) for runs, traj, seeds, reps, drawn in batches),
+    )
     df = layout.frame(cols)
     df.attrs["manifest"] = _manifest(sc, posterior, rows, n_rep, base, engine, started)
     return df
