@@ -262,3 +262,40 @@ def test_a_scenario_file_setting_or_shocking_a_drawn_parameter_is_refused_not_si
     assert main(["run", str(own), "--posterior", "none", "--replicates", "1", "--out", str(tmp_path / "c")]) == 0
     for name in ("baseline", "sanctions_tighten", "hindcast_2021", "multipolar", "gulf_renewables"):
         post.check_scenario(casim.load_scenario(name))  # the shipped scenarios set none: no error
+
+
+def test_a_posterior_rewritten_at_the_same_path_is_read_again_and_hashed_as_read(tmp_path, post):
+    folder = tmp_path / "fit"
+    folder.mkdir()
+    post.draws.iloc[:5].to_parquet(folder / "draws.parquet")
+    first = posterior.load(str(folder))
+    post.draws.iloc[5:9].to_parquet(folder / "draws.parquet")  # a refit written over the first, same session
+    second = posterior.load(str(folder))
+    assert len(first) == 5 and len(second) == 4
+    assert second.sha256() == hashlib.sha256((folder / "draws.parquet").read_bytes()).hexdigest()
+    assert first.sha256() != second.sha256()  # each records the draws it was read from
+    assert posterior.load(str(folder)) is second  # the same bytes are parsed once
+
+
+def test_an_unreadable_manifest_beside_the_draws_is_a_one_line_error(tmp_path, capsys, post):
+    folder = tmp_path / "fit"
+    folder.mkdir()
+    post.draws.iloc[:5].to_parquet(folder / "draws.parquet")
+    (folder / "manifest.json").write_text("{not json")
+    code = main(
+        [
+            "run",
+            "baseline",
+            "--posterior",
+            str(folder),
+            "--draws",
+            "2",
+            "--replicates",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = one_line_error(code, capsys.readouterr().err)
+    assert "unreadable manifest.json" in err and str(folder / "draws.parquet") in err
+    assert not (tmp_path / "o").exists()

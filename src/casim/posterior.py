@@ -9,6 +9,8 @@ made. :func:`subset` picks draws reproducibly from a seed.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,11 +29,13 @@ MEASUREMENT = measurement.IDEAL_COEFFICIENTS + measurement.VOTE_COEFFICIENTS
 
 @dataclass(frozen=True)
 class Posterior:
-    """Posterior draws: ``draws`` one row per draw, ``source`` the file they came from."""
+    """Posterior draws: ``draws`` one row per draw, ``source`` the file they came from, ``digest`` the SHA-256 of
+    the bytes they were read from (None: made in memory; :meth:`sha256` then hashes the file)."""
 
     draws: pd.DataFrame
     source: str
     manifest: dict
+    digest: str | None = None
 
     def __len__(self) -> int:
         return len(self.draws)
@@ -93,13 +97,11 @@ class Posterior:
         if n is None or n >= len(self):
             return self
         rows = self.rows(n, seed)
-        return Posterior(self.draws.iloc[rows].reset_index(drop=True), self.source, self.manifest)
+        return Posterior(self.draws.iloc[rows].reset_index(drop=True), self.source, self.manifest, self.digest)
 
     def sha256(self) -> str:
-        """The SHA-256 of the draws file (what a manifest records of the posterior a run used)."""
-        import hashlib
-
-        return hashlib.sha256(Path(self.source).read_bytes()).hexdigest()
+        """The SHA-256 of the draws file as it was read (what a manifest records of the posterior a run used)."""
+        return self.digest or hashlib.sha256(Path(self.source).read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -123,20 +125,33 @@ def resolve(spec: Posterior | str | Path | None) -> Posterior | None:
     return load(None if str(spec) == "shipped" else str(spec))
 
 
-@lru_cache(maxsize=4)
 def load(path: str | None = None) -> Posterior:
-    """The posterior in ``path`` (a folder with draws.parquet and manifest.json), or the shipped one."""
+    """The posterior in ``path`` (a folder with draws.parquet and manifest.json), or the shipped one.
+
+    The draws file is read (0.1 ms) and hashed on every call, and parsed once per content: a file rewritten at the
+    same path is never answered from a stale copy, and the hash a manifest records is that of the draws used."""
     folder = shipped_folder() if path is None else Path(path)
     draws_file = folder / "draws.parquet" if folder.is_dir() else folder
     if not draws_file.is_file():
         raise CasimError("no posterior draws here (expected a folder with draws.parquet)", where=str(folder))
+    data = draws_file.read_bytes()
+    manifest_file = draws_file.parent / "manifest.json"
+    manifest = manifest_file.read_text() if manifest_file.is_file() else "{}"
+    return _parse(str(draws_file), hashlib.sha256(data).hexdigest(), data, manifest)
+
+
+@lru_cache(maxsize=4)
+def _parse(draws_file: str, digest: str, data: bytes, manifest: str) -> Posterior:
+    """The posterior of one content of the files (cached on all four: the same bytes parse to the same draws)."""
     try:
-        draws = pd.read_parquet(draws_file)
+        draws = pd.read_parquet(io.BytesIO(data))
     except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
-        raise CasimError(f"unreadable posterior draws: {e}", where=str(draws_file)) from None
+        raise CasimError(f"unreadable posterior draws: {e}", where=draws_file) from None
     missing = [c for c in MEASUREMENT if c not in draws.columns]
     if missing:
-        raise CasimError(f"not a casim posterior: no column {missing[0]!r}", where=str(draws_file))
-    manifest_file = draws_file.parent / "manifest.json"
-    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
-    return Posterior(draws, str(draws_file), manifest)
+        raise CasimError(f"not a casim posterior: no column {missing[0]!r}", where=draws_file)
+    try:
+        meta = json.loads(manifest)
+    except ValueError as e:
+        raise CasimError(f"unreadable manifest.json beside the draws: {e}", where=draws_file) from None
+    return Posterior(draws, draws_file, meta, digest)
