@@ -273,6 +273,9 @@ def test_drivers_are_uncertain_parameters_or_shocks_ranked_by_swing_on_the_headl
     tornado = sensitivity.tornado(oat, top["state"], top["outcome"])
     assert table["rows"][0][col["parameter"]]["text"] == tornado["parameter"].iloc[0]
     assert swings[0] == pytest.approx(tornado["swing"].iloc[0], abs=0.0005)
+    # the runs above are at the point values while the report ran over the posterior: the section says so
+    text = words(page.sections["drivers"]["text"])
+    assert f"Unlike the tables above ({DRAWS} posterior draws)" in text and "at its point value" in text
 
 
 def test_provenance_shows_the_seed_and_the_files_hashes(report):
@@ -567,6 +570,7 @@ def test_the_comparison_says_its_interval_is_over_posterior_draws_or_the_noise_o
     text = words(point.sections["comparison"]["text"])
     assert "not the uncertainty of the effect" in text and "noise-only 95% interval (4 paired replicates" in text
     assert "noise-only 95% interval" in words(point.sections["summary"]["text"])
+    assert "Unlike the tables above" not in words(point.sections["drivers"]["text"])  # all at point values here
 
 
 def test_the_assumptions_name_the_parameters_the_posterior_draws_in_place_of_the_files(report):

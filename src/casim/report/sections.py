@@ -307,7 +307,7 @@ def votes(report: Report, figures: dict[str, str]) -> str:
 def drivers(report: Report, figures: dict[str, str]) -> str:
     if report.sweep_drivers is not None:
         return sweep_drivers(report.sweep_drivers, figures)
-    return "".join(one_at_a_time(p, p.drivers, figures) for p in report.parts if p.drivers is not None)
+    return "".join(one_at_a_time(p, p.drivers, figures, report.draws) for p in report.parts if p.drivers is not None)
 
 
 def sweep_drivers(d: Drivers, figures: dict[str, str]) -> str:
@@ -329,7 +329,9 @@ def sweep_drivers(d: Drivers, figures: dict[str, str]) -> str:
     )
 
 
-def one_at_a_time(p: Part, d: Drivers, figures: dict[str, str]) -> str:
+def one_at_a_time(p: Part, d: Drivers, figures: dict[str, str], draws: int = 0) -> str:
+    """A scenario's one-at-a-time drivers; ``draws``: the posterior draws the rest of the report ran over (0: none),
+    which these runs do not use."""
     t = d.table.head(TOP_ROWS)
     effect = "effect_low" in t
     head = ["parameter", "range", "at low", "at high", "swing"]
@@ -357,6 +359,14 @@ def one_at_a_time(p: Part, d: Drivers, figures: dict[str, str]) -> str:
         f"Outcome: {e(state(d.state))}'s {e(d.outcome)} share at the horizon"
         + (" (the scenario's largest change from the baseline)" if effect else "")
         + f". The {len(t)} widest swings of {len(d.table)} parameters:</p>"
+        + (
+            f"<p>Unlike the tables above ({draws} posterior draws), these runs hold every other parameter at its "
+            "point value (the calibration data's): they show how the hand calibration answers each assumption, "
+            "and the ranges are the data file's, not the posterior's. What the posterior leaves uncertain is in "
+            "the intervals above.</p>"
+            if draws
+            else ""
+        )
         + table(head, rows, "drivers")
         + figures.get(f"drivers:{p.scenario.name}", "")
     )
