@@ -329,3 +329,61 @@ def test_validation_notebook_is_committed_executed_runs_and_reports_every_fitted
     assert figure_cells, "the notebook draws no figure"
     blank = [c.source for c in figure_cells if not any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
     assert not blank, f"figure cells without an image: {blank}"
+
+
+# -- the same facts over the posterior -------------------------------------------------
+
+
+def test_over_posterior_gives_each_facts_share_of_draws_as_the_draws_replicate_means_give_it():
+    from casim import posterior
+
+    post = posterior.load()
+    base, hind = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
+    table = validation.over_posterior(base, hind, post, draws=12, replicates=3, seed=5).set_index("check")
+    assert (table["draws"] == 12).all() and (table["replicates"] == 3).all()
+    # west_top in the baseline's last quarter, by hand from casim.run's table over the same draws and seeds
+    df = casim.run(BASELINE, replicates=3, seed=5, draws=12)
+    last = df[df["date"].astype(str) == base.end].groupby(["draw", "state"], observed=True)["west"].mean().unstack()
+    margin = last["KAZ"] - last.drop(columns="KAZ").max(axis=1)
+    row = table.loc[[c for c in table.index if c.startswith("west_top") and base.end in c][0]]
+    assert row["share_of_draws"] == pytest.approx((margin > 0).mean(), abs=1e-12)
+    assert row["margin_median"] == pytest.approx(margin.median(), abs=1e-12)
+    assert row["margin_q05"] <= row["margin_median"] <= row["margin_q95"]
+    assert row["claim"] == "Kazakhstan holds the largest Western share"
+
+
+def test_validate_prints_the_facts_over_the_posterior_apart_and_writes_them_beside_the_card(tmp_path, capsys):
+    out = tmp_path / "card.csv"
+    code = main(validate("--draws", "6", "--held-out", "none", "--out", str(out)))
+    printed = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "scorecard: baseline and hindcast-2021 at the parameters' point values" in printed
+    head = "the same facts over the posterior (shipped: 6 draws x 2 replicates)"
+    assert head in printed and "reported, not counted" in printed
+    drawn = pd.read_csv(tmp_path / "card_posterior.csv")
+    section = printed.split(head)[1].splitlines()[1 : 1 + len(drawn)]
+    for line, (_, r) in zip(section, drawn.iterrows(), strict=True):
+        assert line.strip().startswith(f"{r['share_of_draws']:.0%}") and r["claim"] in line
+    scenarios = {"baseline": casim.load_scenario(BASELINE), "hindcast": casim.load_scenario(HINDCAST)}
+    assert len(drawn) == len([c for c in validation.checks(scenarios) if c.fact is not None])  # every fact, no vote
+    main(validate("--posterior", "none", "--held-out", "none"))
+    assert "over the posterior" not in capsys.readouterr().out
+
+
+def test_readme_and_docs_quote_the_facts_over_the_shipped_posterior_as_validate_gives_them():
+    from casim import posterior
+
+    base, hind = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
+    table = validation.over_posterior(base, hind, posterior.load())  # casim validate's defaults
+
+    def span(prefix: str) -> str:
+        shares = (
+            table.loc[table["check"].str.startswith(prefix), "share_of_draws"] if prefix else table["share_of_draws"]
+        )
+        return f"{shares.min():.0%}–{shares.max():.0%}".replace("%–", "–")
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"hold in {span('')} of draws" in readme
+    assert f"Western share in {span('west_top')} of them" in readme and f"median in {span('uzb_hedging')}" in readme
+    printed = validation.describe_over_posterior(table, "shipped")
+    assert printed in (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")

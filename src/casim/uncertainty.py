@@ -72,6 +72,22 @@ def _batches(scenario: Scenario, posterior: Posterior, rows: np.ndarray, n_rep: 
         yield runs, traj, seeds[r], r, rows[d].astype(np.int64)
 
 
+def trajectories(
+    scenario: Scenario | str | Path,
+    posterior: Posterior,
+    draws: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+) -> tuple[Scenario, np.ndarray, np.ndarray]:
+    """The runs of :func:`run` as an array, no table: the resolved scenario, the trajectories ``(draws,
+    replicates, steps + 1, states, powers)`` (ensemble engine) and the posterior rows of the draws."""
+    sc, n_rep, base, rows = _runs(scenario, posterior, draws, replicates, seed)
+    out = np.empty((len(rows) * n_rep, sc.steps + 1, len(sc.states), len(sc.powers)))
+    for runs, traj, *_ in _batches(sc, posterior, rows, n_rep, base, "ensemble", None):
+        out[runs] = traj
+    return sc, out.reshape(len(rows), n_rep, *out.shape[1:]), rows
+
+
 def _manifest(scenario, posterior: Posterior, rows, n_rep: int, base: int, engine: str, started: float):
     kernel = ensemble.kernel(work=len(rows) * n_rep * scenario.steps)[0] if engine == "ensemble" else None
     return results.manifest(

@@ -22,9 +22,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from . import measures, sources, yamlfile
+from . import measures, sources, uncertainty, yamlfile
 from .api import replicate_seeds, simulate
 from .errors import CasimError, did_you_mean
+from .posterior import Posterior
 from .quarters import in_horizon, parse_quarter, step_at
 from .scenario import Scenario
 from .votes import OUTCOMES, ROLES, Resolution, doctrines, read_resolutions, vote_probabilities
@@ -435,6 +436,66 @@ def scorecard(
     runs = {key: replicate_seeds(sc, replicates, seed)[2] for key, sc in scenarios.items()}
     trajectories = {key: simulate(sc, runs[key], values) for key, sc in scenarios.items()}
     return score(scenarios, trajectories, resolutions, vote_params)
+
+
+def over_posterior(
+    baseline: Scenario,
+    hindcast: Scenario,
+    posterior: Posterior,
+    draws: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """The scorecard's facts over posterior draws: per fact, the share of draws in which it holds (its margin on
+    the draw's replicate mean > 0) and the margin's median and 5% and 95% quantiles over draws.
+
+    Both scenarios run as :func:`casim.uncertainty.run` runs them (the same draws, seeds and replicates per draw).
+    The recorded votes are left out: the posterior's votes are scored in the skill table (:mod:`casim.heldout`).
+    """
+    runs = {
+        key: uncertainty.trajectories(sc, posterior, draws, replicates, seed)
+        for key, sc in {"baseline": baseline, "hindcast": hindcast}.items()
+    }
+    scenarios = {key: sc for key, (sc, _, _) in runs.items()}
+    facts_only = [c for c in checks(scenarios) if c.fact is not None]
+    values = evaluate(facts_only, scenarios, {key: traj for key, (_, traj, _) in runs.items()})
+    rows = []
+    for c in facts_only:
+        m = values[c.id]
+        q05, median, q95 = np.quantile(m, [0.05, 0.5, 0.95])
+        sc, traj, _ = runs[c.scenario]
+        rows.append(
+            {
+                "check": c.id,
+                "scenario": sc.name,
+                "date": c.date,
+                "claim": c.claim,
+                "share_of_draws": float((m > 0).mean()),
+                "margin_median": median,
+                "margin_q05": q05,
+                "margin_q95": q95,
+                "draws": traj.shape[0],
+                "replicates": traj.shape[1],
+                "seed": sc.seed,
+                "source": c.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def describe_over_posterior(table: pd.DataFrame, name: str) -> str:
+    """:func:`over_posterior`'s table in lines: each fact's share of draws, its margin's median and 90% interval."""
+    first = table.iloc[0]
+    lines = [
+        f"the same facts over the posterior ({name}: {first['draws']} draws x {first['replicates']} replicates): "
+        "the share of draws in which each holds, its margin's median [5%, 95%]; reported, not counted"
+    ]
+    for _, r in table.iterrows():
+        lines.append(
+            f"{r['share_of_draws']:5.0%}  {r['scenario']:<14} {r['date']}  {r['claim']}: margin "
+            f"{r['margin_median']:+.3f} [{r['margin_q05']:+.3f}, {r['margin_q95']:+.3f}]"
+        )
+    return "\n".join(lines)
 
 
 def _read_role(path: str | Path, role: str, option: str) -> tuple[Resolution, ...]:

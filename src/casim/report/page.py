@@ -17,8 +17,9 @@ from .. import results
 from ..errors import CasimError
 from .build import TOP as TOP_ROWS
 from .build import Report
+from .drivers import drivers
 from .markup import e, figure
-from .sections import SECTIONS, assumptions, comparison, drivers, provenance, shares, summary, votes
+from .sections import SECTIONS, assumptions, comparison, provenance, shares, summary, votes
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
