@@ -123,6 +123,8 @@ def test_explorer_in_chromium(server):
                 page, lambda d: d["difference"]["KAZ"]["russia"] < 0, "the ensemble's difference", "casim-ensemble"
             )
             assert ens["reference"] == "baseline" and ens["difference"]["KAZ"]["west"] > 0
+            # the band is the noise at the point values, not the posterior's: the page says so
+            assert "runs at the parameters' point values" in page.locator("body").inner_text()
             # the screenshot goes beside the test's files; CASIM_UPDATE_SCREENSHOT=1 refreshes docs/explorer.png
             shot = (DOCS if os.environ.get("CASIM_UPDATE_SCREENSHOT") else cwd) / "explorer.png"
             page.screenshot(path=str(shot), full_page=True)

@@ -360,7 +360,10 @@ def EnsembleView(scenario: Scenario, values: Mapping[str, float], runs: int):
 
     fig, ref_name, diff = solara.use_memo(compute, [key])
     with solara.Column():
-        solara.Markdown(f"**Ensemble**: {runs} runs, mean and 5-95% band")
+        solara.Markdown(
+            f"**Ensemble**: {runs} runs at the parameters' point values, mean and 5-95% band (the noise only; "
+            "`casim run` goes over the posterior's draws)"
+        )
         solara.FigureMatplotlib(fig, format="png", dependencies=[key])
         solara.Markdown(f"Difference from `{ref_name}` at {scenario.end} (mean, percentage points):")
         solara.Markdown(markdown_table(diff, "{:+.2f}"))
