@@ -341,6 +341,7 @@ def test_over_posterior_gives_each_facts_share_of_draws_as_the_draws_replicate_m
     base, hind = casim.load_scenario(BASELINE), casim.load_scenario(HINDCAST)
     table = validation.over_posterior(base, hind, post, draws=12, replicates=3, seed=5).set_index("check")
     assert (table["draws"] == 12).all() and (table["replicates"] == 3).all()
+    assert (table["seed"] == 5).all() and (table["posterior_sha256"] == post.sha256()).all()  # what ran, recorded
     # west_top in the baseline's last quarter, by hand from casim.run's table over the same draws and seeds
     df = casim.run(BASELINE, replicates=3, seed=5, draws=12)
     last = df[df["date"].astype(str) == base.end].groupby(["draw", "state"], observed=True)["west"].mean().unstack()

@@ -477,6 +477,7 @@ def over_posterior(
                 "draws": traj.shape[0],
                 "replicates": traj.shape[1],
                 "seed": sc.seed,
+                "posterior_sha256": posterior.sha256(),
                 "source": c.source,
             }
         )
