@@ -459,6 +459,7 @@ def over_posterior(
     scenarios = {key: sc for key, (sc, _, _) in runs.items()}
     facts_only = [c for c in checks(scenarios) if c.fact is not None]
     values = evaluate(facts_only, scenarios, {key: traj for key, (_, traj, _) in runs.items()})
+    digest = posterior.sha256()
     rows = []
     for c in facts_only:
         m = values[c.id]
@@ -477,7 +478,7 @@ def over_posterior(
                 "draws": traj.shape[0],
                 "replicates": traj.shape[1],
                 "seed": sc.seed,
-                "posterior_sha256": posterior.sha256(),
+                "posterior_sha256": digest,
                 "source": c.source,
             }
         )

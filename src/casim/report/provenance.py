@@ -61,7 +61,7 @@ def record(report: Report, command: Sequence[str] | None) -> dict:
         post = posterior_.load()
         out["posterior"] = {
             "file": post.source,
-            "sha256": sha256_file(post.source),
+            "sha256": post.sha256(),
             "draws": post.count(report.settings.draws),
             "of": len(post),
             "chosen with seed": report.seed,
