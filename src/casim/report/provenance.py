@@ -3,7 +3,6 @@ parameters', the posterior the runs and the votes drew from)."""
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 import time
 from collections.abc import Mapping, Sequence
@@ -13,14 +12,11 @@ from typing import TYPE_CHECKING
 from .. import posterior as posterior_
 from .._version import __version__
 from ..scenario import Scenario
+from ..sweep.checksums import sha256_file
 from ..sweep.jobs import payload, payload_key
 
 if TYPE_CHECKING:
     from .build import Report
-
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def parameters_hash(scenario: Scenario) -> str:
@@ -52,7 +48,7 @@ def record(report: Report, command: Sequence[str] | None) -> dict:
         "seeds": m.get("seeds", ""),
         "engine": report.settings.engine,
         "scenarios": {sc.name: about(sc) for sc in [report.baseline, *(p.scenario for p in report.parts)]},
-        "resolutions": {report.resolutions_file: sha256_file(report.resolutions_file)},
+        "resolutions": {report.resolutions_file: sha256_file(Path(report.resolutions_file))},
         "versions": dict(any_run.get("versions", {})),
     }
     if report.draws:  # the runs' own posterior: file, hash, draws and rows (common to every scenario)
